@@ -1,0 +1,1 @@
+"""The composition root: bootstrap (paths, logging, lock, migrate, services), CLI and GUI."""

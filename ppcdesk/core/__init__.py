@@ -1,0 +1,1 @@
+"""Pure domain values: money, phone numbers, records, clocks, progress, change-sets, errors."""
