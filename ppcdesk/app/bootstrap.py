@@ -72,3 +72,14 @@ def open_workspace(db_path: Path, paths: Paths, *, purpose: str, writable: bool 
         raise
     log.info("opened %s for %s", db_path, purpose)
     return OpenWorkspace(AppServices(db, paths, clock), lock, taken)
+
+
+def last_database(paths: Paths) -> Path | None:
+    """The workspace the window had open last time, if it still exists."""
+    from ppcdesk.config import settings
+
+    try:
+        last = settings.load(paths.config).last_database
+    except PpcdeskError:
+        return None
+    return Path(last) if last and Path(last).exists() else None

@@ -189,6 +189,7 @@ class DisputeRow:
 @dataclass(frozen=True, slots=True)
 class SyncRunRow:
     id: int
+    kind: str  # twilio | demo
     started_at: int
     finished_at: int | None
     status: str

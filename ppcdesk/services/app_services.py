@@ -12,7 +12,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ppcdesk import __version__
+from ppcdesk.config import settings as settings_mod
 from ppcdesk.config.paths import Paths
+from ppcdesk.config.settings import Settings
 from ppcdesk.core import model
 from ppcdesk.core.changes import ChangeSet
 from ppcdesk.core.clock import Clock, SystemClock
@@ -63,8 +65,8 @@ class AppServices:
             return repositories.workspace(conn)
 
     def zone(self) -> str:
-        ws = self.workspace()
-        return ws.timezone if ws else "UTC"
+        """The zone the user reads times in (Settings); everything is stored in UTC."""
+        return self.settings().timezone
 
     def is_empty(self) -> bool:
         with self.db.read() as conn:
@@ -88,10 +90,22 @@ class AppServices:
                    "config": str(self.paths.config)},
         )
 
+    # ---------------------------------------------------------------- settings
+    def settings(self) -> Settings:
+        return settings_mod.load(self.paths.config)
+
+    def save_settings(self, settings: Settings) -> None:
+        settings_mod.save(self.paths.config, settings)
+
     # ---------------------------------------------------------------- lists
     def calls_page(self, after: CallKey | None, limit: int = 500) -> list[model.CallRow]:
         with self.db.read() as conn:
             return repositories.calls_page(conn, after, limit)
+
+    def calls_after(self, last: model.CallRow | None, limit: int = 500) -> list[model.CallRow]:
+        """The call log's next block after ``last`` (newest first), for keyset-paged views."""
+        key = None if last is None else CallKey(last.started_at, last.id)
+        return self.calls_page(key, limit)
 
     def count_calls(self) -> int:
         with self.db.read() as conn:
@@ -136,10 +150,11 @@ class AppServices:
         tz = ZoneInfo(zone)
         with self.db.read() as conn:
             if end is None:
+                # Whole days only: yesterday, or the newest call's day when the data is older.
+                yesterday = self.clock.now().astimezone(tz).date() - timedelta(days=1)
                 newest = repositories.latest_call_at(conn)
-                moment = (datetime.fromtimestamp(newest, tz) if newest is not None
-                          else self.clock.now().astimezone(tz))
-                end = moment.date()
+                end = yesterday if newest is None else min(
+                    yesterday, datetime.fromtimestamp(newest, tz).date())
             start = end - timedelta(days=days - 1)
             prev_start = start - timedelta(days=days)
 

@@ -1,0 +1,287 @@
+"""The main window: a shell that wires pages, the job runner, menus and the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from ppcdesk import __version__
+from ppcdesk.core.changes import ChangeSet
+from ppcdesk.core.progress import Job, Progress
+from ppcdesk.services.app_services import AppServices
+from ppcdesk.ui import format as fmt
+from ppcdesk.ui.dialogs.errors import show_exception
+from ppcdesk.ui.pages.base import Page
+from ppcdesk.ui.pages.calls_page import CallsPage
+from ppcdesk.ui.pages.dashboard_page import DashboardPage
+from ppcdesk.ui.pages.lists import ContractsPage, NumbersPage, PartnersPage, ReconcilePage
+from ppcdesk.ui.pages.settings_page import SettingsPage
+from ppcdesk.ui.workers import JobRunner
+
+PAGE_KEYS = ("dashboard", "calls", "numbers", "partners", "contracts", "reconcile", "settings")
+
+
+class JobStatus(QWidget):
+    """The status bar's job area: what runs, how far, and Cancel."""
+
+    def __init__(self, runner: JobRunner) -> None:
+        super().__init__()
+        self.runner = runner
+        self.job_id: int | None = None
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(180)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(self._cancel)
+        for widget in (self.label, self.bar, self.cancel):
+            layout.addWidget(widget)
+        runner.job_started.connect(self._started)
+        runner.job_progress.connect(self._progress)
+        for signal in (runner.job_finished, runner.job_failed, runner.job_cancelled):
+            signal.connect(self._ended)
+        self.hide()
+
+    def _started(self, job_id: int, title: str) -> None:
+        self.job_id = job_id
+        self.label.setText(title)
+        self.bar.setRange(0, 0)
+        self.show()
+
+    def _progress(self, job_id: int, progress: Progress) -> None:
+        if job_id != self.job_id:
+            return
+        if progress.total:
+            self.bar.setRange(0, progress.total)
+            self.bar.setValue(progress.done)
+        self.label.setText(progress.message)
+
+    def _ended(self, job_id: int, *_: object) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self.hide()
+
+    def _cancel(self) -> None:
+        if self.job_id is not None:
+            self.runner.cancel(self.job_id)
+            self.label.setText("Cancelling…")
+
+
+class MainWindow(QMainWindow):
+    """Pages on the left, the current one on the right; the status bar says where we are."""
+
+    open_workspace = Signal(str, bool)  # database path, generate demo data first
+
+    def __init__(self, services: AppServices, ui_settings: QSettings, *, demo_db: Path,
+                 main_db: Path, log_file: Path) -> None:
+        super().__init__()
+        self.services = services
+        self.ui_settings = ui_settings
+        self.demo_db, self.main_db, self.log_file = demo_db, main_db, log_file
+        self.runner = JobRunner(self)
+        self.runner.job_finished.connect(self._job_finished)
+        self.runner.job_failed.connect(self._job_failed)
+        self.runner.unexpected_error.connect(
+            lambda exc: show_exception(exc, str(self.log_file), self))
+        self.setObjectName("mainWindow")
+        self.setMinimumSize(1024, 640)
+
+        masked = services.settings().mask_callers
+        self.pages: dict[str, Page] = {
+            "dashboard": DashboardPage(services, self.runner),
+            "calls": CallsPage(services, self.runner, masked=masked),
+            "numbers": NumbersPage(services, self.runner),
+            "partners": PartnersPage(services, self.runner),
+            "contracts": ContractsPage(services, self.runner),
+            "reconcile": ReconcilePage(services, self.runner),
+            "settings": SettingsPage(services, self.runner),
+        }
+        dashboard = self.pages["dashboard"]
+        assert isinstance(dashboard, DashboardPage)
+        dashboard.open_demo.connect(self.open_demo)
+        settings_page = self.pages["settings"]
+        assert isinstance(settings_page, SettingsPage)
+        settings_page.preferences_changed.connect(self._preferences_changed)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navList")
+        self.nav.ensurePolished()  # items added before the style sheet applies overlap
+        self.stack = QStackedWidget()
+        for key in PAGE_KEYS:
+            self.nav.addItem(self.pages[key].title)
+            self.stack.addWidget(self.pages[key])
+        self.nav.currentRowChanged.connect(self._go)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._build_menus()
+        self._build_status_bar()
+        self._restore()
+
+    # ------------------------------------------------------------------ shell
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for text, slot, shortcut in (
+            ("Open &demo workspace", self.open_demo, None),
+            ("Open &main workspace", lambda: self.open_workspace.emit(str(self.main_db), False),
+             None),
+            ("&Open database…", self._choose_database, QKeySequence.StandardKey.Open),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        go_menu = self.menuBar().addMenu("&Go")
+        for i, key in enumerate(PAGE_KEYS):
+            action = QAction(self.pages[key].title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, row=i: self.nav.setCurrentRow(row))
+            go_menu.addAction(action)
+            self.addAction(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        for text, slot in (("Open &data folder", lambda: self._open_folder(
+                                self.services.paths.data)),
+                           ("Open &log folder", lambda: self._open_folder(
+                                self.services.paths.logs)),
+                           ("&About ppcdesk", self._about)):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            help_menu.addAction(action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        workspace = self.services.workspace()
+        self.demo_badge = QLabel(" DEMO ")
+        self.demo_badge.setObjectName("demoBadge")
+        self.demo_badge.setToolTip("Demo data: a separate database, never mixed with yours")
+        self.demo_badge.setVisible(bool(workspace and workspace.is_demo))
+        self.db_label = QLabel(str(self.services.db.path))
+        self.sync_label = QLabel()
+        self.job_status = JobStatus(self.runner)
+        bar.addWidget(self.demo_badge)
+        bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.job_status)
+        bar.addPermanentWidget(self.sync_label)
+        self._update_titles()
+
+    def _update_titles(self) -> None:
+        workspace = self.services.workspace()
+        name = workspace.name if workspace else "New workspace"
+        demo = bool(workspace and workspace.is_demo)
+        self.setWindowTitle(f"ppcdesk — {name}{' [DEMO]' if demo else ''}")
+        self.demo_badge.setVisible(demo)
+        last = self.services.last_sync()
+        if last is None:
+            self.sync_label.setText("Last sync: never")
+        elif last.kind == "demo":
+            self.sync_label.setText("Demo data, generated (no Twilio account)")
+        else:
+            when = fmt.when(last.finished_at or last.started_at, self.services.zone())
+            self.sync_label.setText(f"Last sync: {when} ({last.status})")
+
+    def _go(self, row: int) -> None:
+        if 0 <= row < self.stack.count():
+            self.stack.setCurrentIndex(row)
+
+    def current_page(self) -> Page:
+        page = self.stack.currentWidget()
+        assert isinstance(page, Page)
+        return page
+
+    def _restore(self) -> None:
+        geometry = self.ui_settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+        else:
+            self.resize(1280, 800)
+        last = str(self.ui_settings.value("window/page", "dashboard"))
+        self.nav.setCurrentRow(PAGE_KEYS.index(last) if last in PAGE_KEYS else 0)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.runner.running():
+            answer = QMessageBox.question(
+                self, "ppcdesk", "A job is still running. Cancel it and quit? Nothing it has "
+                "not finished will be kept.")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.ui_settings.setValue("window/geometry", self.saveGeometry())
+        self.ui_settings.setValue("window/page", PAGE_KEYS[self.nav.currentRow()])
+        self.ui_settings.sync()
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ actions
+    def open_demo(self) -> None:
+        self.open_workspace.emit(str(self.demo_db), True)
+
+    def _choose_database(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a ppcdesk database", str(self.main_db.parent),
+            "ppcdesk databases (*.sqlite *.db);;All files (*)")
+        if path:
+            self.open_workspace.emit(path, False)
+
+    def _open_folder(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "About ppcdesk",
+            f"<h3>ppcdesk {__version__}</h3><p>The pay-per-call desk for publishers and buyers: "
+            "your calls, recordings and money, on your own computer.</p>"
+            f"<p>Database: {self.services.db.path}<br>Logs: {self.log_file}</p>")
+
+    def run_job(self, title: str, make_job: Callable[[], Job[Any]]) -> int:
+        return self.runner.submit(title, make_job)
+
+    def _job_finished(self, _job_id: int, result: object) -> None:
+        if isinstance(result, ChangeSet):
+            self.apply_changes(result)
+
+    def _job_failed(self, _job_id: int, message: str) -> None:
+        self.statusBar().showMessage(f"Failed: {message}", 15_000)
+
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """Relay a write's change-set to every page; each decides whether it is stale."""
+        for page in self.pages.values():
+            page.changed(changes)
+        self._update_titles()
+
+    def _preferences_changed(self) -> None:
+        calls = self.pages["calls"]
+        assert isinstance(calls, CallsPage)
+        calls.masked = self.services.settings().mask_callers
+        for page in self.pages.values():
+            page.stale = True
+        self._update_titles()

@@ -1,0 +1,201 @@
+"""Pages that list what the workspace has: numbers, campaigns and partners, contracts, imports."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from ppcdesk.core import model
+from ppcdesk.core.changes import Entity
+from ppcdesk.services.app_services import AppServices
+from ppcdesk.ui import format as fmt
+from ppcdesk.ui.models.records import Column, RecordTableModel
+from ppcdesk.ui.pages.base import Page, empty_state, make_table
+from ppcdesk.ui.workers import JobRunner
+
+
+def _fit(view: Any) -> None:
+    view.resizeColumnsToContents()
+
+
+class NumbersPage(Page):
+    title = "Tracking numbers"
+    depends_on: ClassVar[frozenset[Entity]] = frozenset(
+        {Entity.NUMBERS, Entity.CALLS, Entity.CAMPAIGNS, Entity.PARTNERS})
+
+    def __init__(self, services: AppServices, runner: JobRunner) -> None:
+        super().__init__(services, runner)
+        self.model: RecordTableModel[model.TrackingNumberRow] = RecordTableModel([
+            Column("Number", lambda n: fmt.phone(n.e164), sort_key=lambda n: n.e164),
+            Column("Name", lambda n: n.friendly_name),
+            Column("Campaign", lambda n: n.campaign or "—"),
+            Column("Publisher / source", lambda n: n.publisher or "—"),
+            Column("Status", lambda n: n.status),
+            Column("Calls", lambda n: fmt.count(n.calls), numeric=True,
+                   sort_key=lambda n: n.calls),
+            Column("Last call", lambda n: fmt.when(n.last_call_at, self.zone),
+                   sort_key=lambda n: n.last_call_at or 0),
+            Column("Monthly cost", lambda n: fmt.money(n.monthly_cost_micros), numeric=True,
+                   sort_key=lambda n: n.monthly_cost_micros),
+            Column("Twilio SID", lambda n: n.provider_sid or ""),
+        ])
+        self.zone = "UTC"
+        self.summary = QLabel()
+        self.view = make_table(self.model)
+        self.view.setSortingEnabled(True)
+        self.empty = empty_state("No tracking numbers yet. Connect a Twilio account in Settings "
+                                 "to bring in your numbers, or open the demo workspace.")
+        for widget in (self.summary, self.view, self.empty):
+            self.layout_.addWidget(widget)
+
+    def load(self) -> None:
+        self.query(lambda: (self.services.zone(), self.services.numbers()), self._show)
+
+    def _show(self, result: tuple[str, list[model.TrackingNumberRow]]) -> None:
+        self.zone, numbers = result
+        self.model.set_records(numbers)
+        _fit(self.view)
+        active = sum(n.status == "active" for n in numbers)
+        monthly = sum(n.monthly_cost_micros for n in numbers if n.status == "active")
+        self.summary.setText(f"{active} active numbers, {fmt.money(monthly)} a month")
+        self.empty.setVisible(not numbers)
+        self.view.setVisible(bool(numbers))
+
+
+class PartnersPage(Page):
+    title = "Campaigns & partners"
+    depends_on: ClassVar[frozenset[Entity]] = frozenset(
+        {Entity.CAMPAIGNS, Entity.PARTNERS, Entity.NUMBERS, Entity.CALLS})
+
+    def __init__(self, services: AppServices, runner: JobRunner) -> None:
+        super().__init__(services, runner)
+        self.campaigns: RecordTableModel[model.CampaignRow] = RecordTableModel([
+            Column("Campaign", lambda c: c.name),
+            Column("Vertical", lambda c: c.vertical),
+            Column("Time zone", lambda c: c.timezone),
+            Column("Numbers", lambda c: fmt.count(c.numbers), numeric=True),
+            Column("Calls", lambda c: fmt.count(c.calls), numeric=True,
+                   sort_key=lambda c: c.calls),
+        ])
+        self.publishers: RecordTableModel[model.PublisherRow] = RecordTableModel([
+            Column("Publisher / traffic source", lambda p: p.name),
+            Column("Kind", lambda p: "own traffic" if p.kind == "traffic_source" else p.kind),
+            Column("Numbers", lambda p: fmt.count(p.numbers), numeric=True),
+            Column("Calls", lambda p: fmt.count(p.calls), numeric=True,
+                   sort_key=lambda p: p.calls),
+        ])
+        self.buyers: RecordTableModel[model.BuyerRow] = RecordTableModel([
+            Column("Buyer", lambda b: b.name),
+            Column("Destination numbers", lambda b: ", ".join(fmt.phone(d)
+                                                               for d in b.destinations)),
+            Column("Answered calls", lambda b: fmt.count(b.answered_calls), numeric=True,
+                   sort_key=lambda b: b.answered_calls),
+        ])
+        tabs = QTabWidget()
+        self.views = []
+        for label, table_model in (("Campaigns", self.campaigns), ("Publishers",
+                                   self.publishers), ("Buyers", self.buyers)):
+            view = make_table(table_model)
+            view.setSortingEnabled(True)
+            self.views.append(view)
+            tabs.addTab(view, label)
+        self.tabs = tabs
+        self.layout_.addWidget(tabs)
+
+    def load(self) -> None:
+        self.query(lambda: (self.services.campaigns(), self.services.publishers(),
+                            self.services.buyers()), self._show)
+
+    def _show(self, result: tuple[list[Any], list[Any], list[Any]]) -> None:
+        campaigns, publishers, buyers = result
+        self.campaigns.set_records(campaigns)
+        self.publishers.set_records(publishers)
+        self.buyers.set_records(buyers)
+        for view in self.views:
+            _fit(view)
+        self.tabs.setTabText(0, f"Campaigns ({len(campaigns)})")
+        self.tabs.setTabText(1, f"Publishers ({len(publishers)})")
+        self.tabs.setTabText(2, f"Buyers ({len(buyers)})")
+
+
+class ContractsPage(Page):
+    title = "Contracts"
+    depends_on: ClassVar[frozenset[Entity]] = frozenset({Entity.CONTRACTS, Entity.PARTNERS})
+
+    def __init__(self, services: AppServices, runner: JobRunner) -> None:
+        super().__init__(services, runner)
+        self.model: RecordTableModel[model.ContractRow] = RecordTableModel([
+            Column("Contract", lambda c: c.name),
+            Column("Campaign", lambda c: c.campaign or "any"),
+            Column("With", lambda c: f"{c.counterparty} ({c.counterparty_kind})"),
+            Column("Version", lambda c: str(c.version), numeric=True),
+            Column("Active", lambda c: "yes" if c.active else "no"),
+        ])
+        self.view = make_table(self.model)
+        self.empty = empty_state(
+            "No contracts yet. A contract holds the terms a buyer pays on (or a publisher is "
+            "paid on): buffer, duplicates, hours, geography, caps and amounts. ppcdesk applies "
+            "them to every call and says why each call is billable or not.")
+        self.layout_.addWidget(self.view)
+        self.layout_.addWidget(self.empty)
+
+    def load(self) -> None:
+        self.query(self.services.contracts, self._show)
+
+    def _show(self, contracts: list[model.ContractRow]) -> None:
+        self.model.set_records(contracts)
+        self.view.setVisible(bool(contracts))
+        self.empty.setVisible(not contracts)
+
+
+class ReconcilePage(Page):
+    title = "Reconcile"
+    depends_on: ClassVar[frozenset[Entity]] = frozenset({Entity.IMPORTS, Entity.DISPUTES})
+
+    def __init__(self, services: AppServices, runner: JobRunner) -> None:
+        super().__init__(services, runner)
+        self.imports: RecordTableModel[model.ImportRow] = RecordTableModel([
+            Column("Imported", lambda i: fmt.when(i.created_at, "UTC")),
+            Column("Kind", lambda i: i.kind),
+            Column("File", lambda i: i.file_name),
+            Column("Partner", lambda i: i.partner or ""),
+            Column("Rows", lambda i: f"{i.rows_ok:,} ok, {i.rows_failed:,} refused",
+                   numeric=True),
+            Column("Status", lambda i: i.status),
+        ])
+        self.disputes: RecordTableModel[model.DisputeRow] = RecordTableModel([
+            Column("Call", lambda d: d.call_sid or ""),
+            Column("Partner", lambda d: d.partner or ""),
+            Column("Status", lambda d: d.status.replace("_", " ")),
+            Column("Reason", lambda d: d.reason),
+            Column("Claimed", lambda d: fmt.money(d.claimed_micros), numeric=True),
+            Column("Recovered", lambda d: fmt.money(d.recovered_micros), numeric=True),
+            Column("Deadline", lambda d: d.deadline or ""),
+        ])
+        splitter = QSplitter()
+        splitter.setOrientation(splitter.orientation().Vertical)
+        for caption, table_model, hint in (
+            ("Partner reports imported", self.imports,
+             "No partner reports imported yet: a network's or buyer's statement is matched "
+             "call by call against your own log here."),
+            ("Disputes", self.disputes, "No disputes."),
+        ):
+            box = QWidget()
+            inner = QVBoxLayout(box)
+            inner.setContentsMargins(0, 0, 0, 0)
+            inner.addWidget(QLabel(f"<b>{caption}</b>"))
+            inner.addWidget(make_table(table_model))
+            note = empty_state(hint)
+            inner.addWidget(note)
+            table_model.modelReset.connect(
+                lambda n=note, t=table_model: n.setVisible(t.rowCount() == 0))
+            splitter.addWidget(box)
+        self.layout_.addWidget(splitter)
+
+    def load(self) -> None:
+        self.query(lambda: (self.services.imports(), self.services.disputes()), self._show)
+
+    def _show(self, result: tuple[list[model.ImportRow], list[model.DisputeRow]]) -> None:
+        self.imports.set_records(result[0])
+        self.disputes.set_records(result[1])

@@ -1,0 +1,102 @@
+"""Settings: the workspace, where its files live, and the user's preferences."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+from zoneinfo import available_timezones
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+)
+
+from ppcdesk.config.settings import Settings
+from ppcdesk.core.changes import Entity
+from ppcdesk.services.app_services import AppServices, DatabaseInfo
+from ppcdesk.ui.pages.base import Page
+from ppcdesk.ui.workers import JobRunner
+
+US_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+            "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "UTC")
+
+
+class SettingsPage(Page):
+    title = "Settings"
+    depends_on: ClassVar[frozenset[Entity]] = frozenset(
+        {Entity.WORKSPACE, Entity.ACCOUNTS, Entity.SYNC})
+    preferences_changed = Signal()
+
+    def __init__(self, services: AppServices, runner: JobRunner) -> None:
+        super().__init__(services, runner)
+        workspace_box = QGroupBox("Workspace")
+        form = QFormLayout(workspace_box)
+        self.name = QLabel()
+        self.role = QLabel()
+        self.database = QLabel()
+        self.database.setWordWrap(True)
+        self.schema = QLabel()
+        self.accounts = QLabel()
+        self.accounts.setWordWrap(True)
+        for caption, widget in (("Name", self.name), ("Role", self.role),
+                                ("Database", self.database), ("Schema", self.schema),
+                                ("Twilio accounts", self.accounts)):
+            form.addRow(caption, widget)
+
+        prefs = QGroupBox("Preferences")
+        pform = QFormLayout(prefs)
+        self.zone = QComboBox()
+        self.zone.setMaximumWidth(320)
+        self.zone.setToolTip("Calls and dashboards show times in this zone; ppcdesk stores "
+                             "every time in UTC.")
+        self.zone.addItems(list(US_ZONES) + sorted(available_timezones() - set(US_ZONES)))
+        self.mask = QCheckBox("Mask caller numbers on screen (for shared screens)")
+        pform.addRow("Your time zone", self.zone)
+        pform.addRow("Privacy", self.mask)
+
+        folders = QGroupBox("Folders")
+        self.folders = QFormLayout(folders)
+        for box in (workspace_box, prefs, folders):
+            self.layout_.addWidget(box)
+        self.layout_.addStretch(1)
+        self._loading = False
+        self.zone.currentTextChanged.connect(self._save)
+        self.mask.toggled.connect(self._save)
+
+    def load(self) -> None:
+        self.query(lambda: (self.services.info(), self.services.settings()), self._show)
+
+    def _show(self, result: tuple[DatabaseInfo, Settings]) -> None:
+        info, settings = result
+        ws = info.workspace
+        self.name.setText(f"{ws.name}{'  (demo data)' if ws.is_demo else ''}" if ws else
+                          "not set up yet")
+        self.role.setText(ws.role.value if ws else "—")
+        self.database.setText(f"{info.database}  ({info.size_bytes / 1e6:,.1f} MB)")
+        self.schema.setText(f"{info.schema_revision} (ppcdesk {info.version})")
+        accounts = info.counts.get("accounts", 0)
+        self.accounts.setText(f"{accounts} connected" if accounts else
+                              "none connected yet")
+        while self.folders.rowCount():
+            self.folders.removeRow(0)
+        for name, path in info.paths.items():
+            label = QLabel(path)
+            label.setWordWrap(True)
+            self.folders.addRow(name.capitalize(), label)
+        self._loading = True
+        self.zone.setCurrentText(settings.timezone)
+        self.mask.setChecked(settings.mask_callers)
+        self._loading = False
+
+    def _save(self) -> None:
+        if self._loading:
+            return
+        current = self.services.settings()
+        updated = current.with_changes(timezone=self.zone.currentText(),
+                                       mask_callers=self.mask.isChecked())
+        if updated != current:
+            self.services.save_settings(updated)
+            self.preferences_changed.emit()
