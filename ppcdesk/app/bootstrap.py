@@ -62,11 +62,14 @@ def open_workspace(db_path: Path, paths: Paths, *, purpose: str, writable: bool 
         raise NoDatabaseError(f"{db_path} does not exist (open ppcdesk, or run `ppcdesk demo`, "
                               "to create a workspace)")
     lock = InstanceLock(db_path, purpose).acquire() if writable else None
+    db: Database | None = None
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         db = Database(db_path)
         taken = migrate.upgrade(db, paths.backups) if writable else None
     except BaseException:
+        if db is not None:
+            db.dispose()  # a refused or failed file keeps no connection open
         if lock is not None:
             lock.release()
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -36,8 +37,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print one JSON document")
+    # --json is accepted before or after the command. Its default is SUPPRESS (main() fills in
+    # False), because a subcommand's defaults overwrite the main parser's values: with
+    # default=False, the "info" parser would reset the True that "ppcdesk --json info" set.
+    common = _Parser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print one JSON document")
     parser = _Parser(
         prog="ppcdesk", parents=[common],
         description="ppcdesk: the pay-per-call desk. With no command, opens the window.")
@@ -68,15 +73,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def wants_gui(argv: list[str]) -> bool:
-    """No command (only --db/--home) means: open the window."""
-    if any(a in {"-h", "--help", "--version"} for a in argv):
-        return False
-    return not any(a in COMMANDS for a in argv)
+    """No command (only --db/--home) means: open the window.
+
+    Anything else goes to the command line, so a mistyped command ("ppcdesk inf") is told it
+    is wrong (exit 2) instead of silently opening a window.
+    """
+    args = iter(argv)
+    for arg in args:
+        if arg in GUI_OPTIONS:
+            if next(args, None) is None:
+                return False  # "--db" without its value: let argparse say so
+        elif not any(arg.startswith(option + "=") for option in GUI_OPTIONS):
+            return False
+    return True
 
 
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.json = getattr(args, "json", False)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -99,10 +114,15 @@ def main(argv: list[str]) -> int:
         return EXIT_BUG
     failed = bool(result.pop("_failed", False))
     text = result.pop("_text", "")
-    if args.json:
-        print(json.dumps(result, indent=2, sort_keys=True, default=str))
-    elif text:
-        print(text)
+    try:
+        if args.json:
+            print(json.dumps(result, indent=2, sort_keys=True, default=str))
+        elif text:
+            print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # "ppcdesk info | head": the reader left; that is not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush stays quiet
     return EXIT_ERROR if failed else 0
 
 

@@ -8,9 +8,12 @@ plaintext fallback, on purpose.
 from __future__ import annotations
 
 import contextlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ppcdesk.core.errors import NoSecretBackendError
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE = "ppcdesk"
 
@@ -34,28 +37,32 @@ class KeyringSecretStore:
 
         return not isinstance(keyring.get_keyring(), fail.Keyring)
 
-    def _keyring(self):  # type: ignore[no-untyped-def]
+    def _backend(self, key: str) -> KeyringBackend:
         import keyring
+        from keyring.backends import fail
 
-        if not self.available():
+        if not key:  # keyring deprecates empty user names; a secret always has a name
+            raise ValueError("a secret needs a non-empty key")
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring):
             raise NoSecretBackendError(
                 "no OS keyring is available on this machine (on Linux, install and unlock "
                 "GNOME Keyring or KWallet); the secret was not stored"
             )
-        return keyring
+        return backend
 
     def get(self, key: str) -> str | None:
-        value: str | None = self._keyring().get_password(self._service, key)
-        return value
+        return self._backend(key).get_password(self._service, key)
 
     def set(self, key: str, secret: str) -> None:
-        self._keyring().set_password(self._service, key, secret)
+        self._backend(key).set_password(self._service, key, secret)
 
     def delete(self, key: str) -> None:
         import keyring.errors
 
+        backend = self._backend(key)
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
-            self._keyring().delete_password(self._service, key)
+            backend.delete_password(self._service, key)
 
 
 class MemorySecretStore:

@@ -57,7 +57,9 @@ def normalize(text: str, default_region: str = "US") -> str:
         number = phonenumbers.parse(text.strip(), default_region)
     except NumberParseException as exc:
         raise PhoneNumberError(f"{text!r} is not a phone number ({exc})") from exc
-    if not phonenumbers.is_possible_number(number):
+    # IS_POSSIBLE_LOCAL_ONLY ("555-0123", no area code) is not enough: it has no E.164 form.
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise PhoneNumberError(f"{text!r} is not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -125,7 +127,19 @@ def format_national(e164: str) -> str:
 
 
 def mask(e164: str) -> str:
-    """Hide all but the last four digits, for shared screens: ``+1 •••-•••-0123``."""
+    """Hide all but the last four digits, for shared screens: ``+1 •••-•••-0123``.
+
+    Anonymous callers stay as they are (there is nothing to hide); numbers outside North
+    America keep their country code: ``+44 ••• 0000``.
+    """
+    if is_anonymous(e164):
+        return e164
     if len(e164) < 5:
         return "•" * len(e164)
-    return f"{e164[:2]} •••-•••-{e164[-4:]}"
+    if e164.startswith("+1") and len(e164) == 12:
+        return f"+1 •••-•••-{e164[-4:]}"
+    try:
+        country = phonenumbers.parse(e164, None).country_code
+    except NumberParseException:
+        return f"••• {e164[-4:]}"
+    return f"+{country} ••• {e164[-4:]}"

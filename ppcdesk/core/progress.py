@@ -51,7 +51,12 @@ def run_job(
     on_progress: Callable[[Progress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> R:
-    """Drive ``job`` to its end on this thread, reporting progress and honouring cancel."""
+    """Drive ``job`` to its end on this thread, reporting progress and honouring cancel.
+
+    However this ends (cancel, an error in ``on_progress``, Ctrl+C), the job is closed before
+    this returns, so its open transaction rolls back here and now, not whenever the garbage
+    collector gets to the suspended generator (which would hold the write lane until then).
+    """
     try:
         while True:
             progress = next(job)
@@ -63,3 +68,5 @@ def run_job(
     except StopIteration as stop:
         result: R = stop.value
         return result
+    finally:
+        job.close()

@@ -32,13 +32,29 @@ _PRAGMAS = (
 BULK_CACHE_KIB = 262_144  # 256 MB while bulk loading: the 2 MB default halves ingest speed
 
 
+_LANES: dict[Path, threading.RLock] = {}
+_LANES_GUARD = threading.Lock()
+
+
+def _lane(path: Path) -> threading.RLock:
+    """The process-wide write lock of one database file, shared by every handle on it.
+
+    Two ``Database`` objects on the same file (a page's and a job's, an old workspace still
+    closing) must not write at once either: without one lock per file, the second would wait in
+    SQLite's busy handler and fail with "database is locked" after ``busy_timeout``.
+    """
+    key = path.resolve()
+    with _LANES_GUARD:
+        return _LANES.setdefault(key, threading.RLock())
+
+
 class Database:
     """A ppcdesk database file, its engine, and its write lane."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
-        self._write_lock = threading.RLock()
+        self._write_lock = _lane(self.path)
         self.engine: Engine = create_engine(self.url, pool_size=4, max_overflow=4)
         event.listen(self.engine, "connect", _on_connect)
         event.listen(self.engine, "begin", _on_begin)

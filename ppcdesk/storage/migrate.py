@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
 
 from ppcdesk import __version__
 from ppcdesk.core.errors import MigrationError, SchemaTooNewError
@@ -45,13 +45,41 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _peek(path: Path) -> tuple[str | None, bool]:
+    """The file's schema revision and whether it holds any table, read without changing it.
+
+    A plain sqlite3 connection without ppcdesk's pragmas: the engine's first connection would
+    switch the file to WAL mode, which rewrites its header, and a file we are about to refuse
+    (someone else's database, one from a newer ppcdesk) must be left exactly as it was.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return None, False
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            tables = {name for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite%'")}
+            revision = None
+            if "alembic_version" in tables:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = None if row is None else str(row[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise MigrationError(f"{path} is not a ppcdesk database (SQLite cannot read it: "
+                             f"{exc})") from exc
+    return revision, bool(tables - {"alembic_version"})
+
+
 def upgrade(db: Database, backups: Path | None = None) -> str | None:
     """Bring ``db`` to the newest schema. Returns the backup taken, if one was needed.
 
-    A database written by a newer ppcdesk (a revision this build does not know) is refused
-    untouched; a failed upgrade is rolled back and names the backup.
+    A database written by a newer ppcdesk (a revision this build does not know), and a file that
+    is not a ppcdesk database, are refused untouched; a failed upgrade is rolled back and names
+    the backup.
     """
-    current = current_revision(db)
+    current, has_tables = _peek(db.path)
     head = head_revision()
     if current == head:
         return None
@@ -60,8 +88,6 @@ def upgrade(db: Database, backups: Path | None = None) -> str | None:
             f"{db.path} was written by a newer ppcdesk (schema {current}); this is ppcdesk "
             f"{__version__} (schema {head}). Install the newer ppcdesk to open it."
         )
-    with db.engine.connect() as conn:
-        has_tables = bool(inspect(conn).get_table_names())
     if current is None and has_tables:
         raise MigrationError(f"{db.path} is not a ppcdesk database (it has tables but no schema "
                              "revision)")

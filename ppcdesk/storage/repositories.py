@@ -185,7 +185,8 @@ def last_sync(conn: Connection) -> model.SyncRunRow | None:
                                                    m.SyncRun.id.desc()).limit(1)).scalars().first()
     if row is None:
         return None
-    return model.SyncRunRow(row.id, row.kind, row.started_at, row.finished_at, row.status, row.summary)
+    return model.SyncRunRow(row.id, row.kind, row.started_at, row.finished_at, row.status,
+                            row.summary)
 
 
 @dataclass(frozen=True, slots=True)
