@@ -109,10 +109,12 @@ class JobRunner(QObject):
             self._post(lambda: self._finish(ticket, "done", result))
         except PpcdeskError as exc:
             log.warning("%s failed: %s", ticket.title, exc)
-            self._post(lambda: self._finish(ticket, "failed", str(exc)))
+            message = str(exc)
+            self._post(lambda: self._finish(ticket, "failed", message))
         except Exception as exc:
             log.exception("%s failed unexpectedly", ticket.title)
-            self._post(lambda: self._finish(ticket, "bug", exc))
+            error = exc  # ``exc`` is unbound when the except block ends
+            self._post(lambda: self._finish(ticket, "bug", error))
         finally:
             if job is not None:
                 job.close()
@@ -153,7 +155,8 @@ class JobRunner(QObject):
                 return
             except Exception as exc:
                 log.exception("query %s failed", key)
-                self._post(lambda: self._query_bug(key, token, exc, on_error))
+                error = exc  # ``exc`` is unbound when the except block ends
+                self._post(lambda: self._query_bug(key, token, error, on_error))
                 return
             self._post(lambda: self._query_done(key, token, result, on_done))
 

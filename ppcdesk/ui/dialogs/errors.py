@@ -9,6 +9,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 log = logging.getLogger(__name__)
+_open_boxes: set[QMessageBox] = set()
 
 
 def show_exception(exc: BaseException, log_file: str, parent: QWidget | None = None) -> None:
@@ -22,6 +23,9 @@ def show_exception(exc: BaseException, log_file: str, parent: QWidget | None = N
                            f"{log_file}")
     box.setDetailedText(details)
     box.setObjectName("exceptionDialog")
+    # A parentless box has no owner on the Qt side: keep it alive until it is closed.
+    _open_boxes.add(box)
+    box.finished.connect(lambda _result: _open_boxes.discard(box))
     box.open()
 
 
