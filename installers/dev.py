@@ -36,7 +36,7 @@ def sh(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 def ensure_venv(extras: str) -> None:
     """Create .venv and install ppcdesk editable; skip the install when nothing changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs on any python3
         sys.exit(f"ppcdesk needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PY.exists():
         say(f"creating {VENV}")

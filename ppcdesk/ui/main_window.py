@@ -104,21 +104,20 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1024, 640)
 
         masked = services.settings().mask_callers
+        dashboard = DashboardPage(services, self.runner)
+        dashboard.open_demo.connect(self.open_demo)
+        self.calls_page = CallsPage(services, self.runner, masked=masked)
+        settings_page = SettingsPage(services, self.runner)
+        settings_page.preferences_changed.connect(self._preferences_changed)
         self.pages: dict[str, Page] = {
-            "dashboard": DashboardPage(services, self.runner),
-            "calls": CallsPage(services, self.runner, masked=masked),
+            "dashboard": dashboard,
+            "calls": self.calls_page,
             "numbers": NumbersPage(services, self.runner),
             "partners": PartnersPage(services, self.runner),
             "contracts": ContractsPage(services, self.runner),
             "reconcile": ReconcilePage(services, self.runner),
-            "settings": SettingsPage(services, self.runner),
+            "settings": settings_page,
         }
-        dashboard = self.pages["dashboard"]
-        assert isinstance(dashboard, DashboardPage)
-        dashboard.open_demo.connect(self.open_demo)
-        settings_page = self.pages["settings"]
-        assert isinstance(settings_page, SettingsPage)
-        settings_page.preferences_changed.connect(self._preferences_changed)
 
         self.nav = QListWidget()
         self.nav.setObjectName("navList")
@@ -144,8 +143,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         for text, slot, shortcut in (
             ("Open &demo workspace", self.open_demo, None),
-            ("Open &main workspace", lambda: self.open_workspace.emit(str(self.main_db), False),
-             None),
+            ("Open &main workspace", self.open_main, None),
             ("&Open database…", self._choose_database, QKeySequence.StandardKey.Open),
         ):
             action = QAction(text, self)
@@ -213,14 +211,12 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(row)
 
     def current_page(self) -> Page:
-        page = self.stack.currentWidget()
-        assert isinstance(page, Page)
-        return page
+        return self.pages[PAGE_KEYS[self.stack.currentIndex()]]
 
     def _restore(self) -> None:
         geometry = self.ui_settings.value("window/geometry")
         if geometry is not None:
-            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+            self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
         last = str(self.ui_settings.value("window/page", "dashboard"))
@@ -242,14 +238,17 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ actions
     def open_demo(self) -> None:
-        self.open_workspace.emit(str(self.demo_db), True)
+        self.open_workspace.emit(str(self.demo_db), True)  # noqa: FBT003 - a signal's arguments
+
+    def open_main(self) -> None:
+        self.open_workspace.emit(str(self.main_db), False)  # noqa: FBT003
 
     def _choose_database(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Open a ppcdesk database", str(self.main_db.parent),
             "ppcdesk databases (*.sqlite *.db);;All files (*)")
         if path:
-            self.open_workspace.emit(path, False)
+            self.open_workspace.emit(path, False)  # noqa: FBT003
 
     def _open_folder(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -279,9 +278,7 @@ class MainWindow(QMainWindow):
         self._update_titles()
 
     def _preferences_changed(self) -> None:
-        calls = self.pages["calls"]
-        assert isinstance(calls, CallsPage)
-        calls.masked = self.services.settings().mask_callers
+        self.calls_page.masked = self.services.settings().mask_callers
         for page in self.pages.values():
             page.stale = True
         self._update_titles()

@@ -7,14 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
-
 from ppcdesk.app import bootstrap
 from ppcdesk.config.paths import Paths
 from ppcdesk.core.progress import run_job
 from ppcdesk.services.app_services import AppServices
 from ppcdesk.ui.main_window import MainWindow
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 DEMO_END = date(2026, 11, 20)
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox
-
 from ppcdesk.app import gui
 from ppcdesk.storage.lock import InstanceLock
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 
 @pytest.fixture
@@ -48,7 +47,9 @@ def test_a_second_ppcdesk_on_the_same_database_is_told_where_the_first_is(
         assert not controller.open(paths.default_db)
     finally:
         held.release()
-    assert shown and "already open" in shown[0] and "window" in shown[0]
+    assert len(shown) == 1
+    assert "already open" in shown[0]
+    assert "window" in shown[0]
 
 
 def test_an_unhandled_exception_is_logged_and_shown(qtbot, paths):
@@ -59,13 +60,12 @@ def test_an_unhandled_exception_is_logged_and_shown(qtbot, paths):
     previous = sys.excepthook
     install_excepthook(str(paths.log_file))
     try:
-        try:
-            raise RuntimeError("boom in a slot")
-        except RuntimeError as exc:
-            sys.excepthook(type(exc), exc, exc.__traceback__)
+        error = RuntimeError("boom in a slot")
+        sys.excepthook(RuntimeError, error, None)
         dialogs = [w for w in QApplication.topLevelWidgets()
                    if w.objectName() == "exceptionDialog" and w.isVisible()]
-        assert dialogs and "boom in a slot" in dialogs[0].informativeText()
+        assert len(dialogs) == 1
+        assert "boom in a slot" in dialogs[0].informativeText()
         for dialog in dialogs:
             dialog.close()
     finally:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
-
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.ui.main_window import PAGE_KEYS, MainWindow
 from ppcdesk.ui.models.calls_model import BLOCK
 from ppcdesk.ui.pages.calls_page import CallsPage
 from ppcdesk.ui.pages.dashboard_page import DashboardPage
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
 
 def wait_loaded(qtbot, page, loads: int = 1) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from ppcdesk.app import bootstrap
 from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.core.progress import Progress

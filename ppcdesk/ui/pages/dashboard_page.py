@@ -79,7 +79,7 @@ class WelcomePanel(QFrame):
         layout.addStretch(1)
 
 
-class DayAxis(pg.AxisItem):
+class DayAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type hints
     """Day numbers on the x axis shown as dates."""
 
     def __init__(self, days: list[str]) -> None:
@@ -158,7 +158,7 @@ class DashboardPage(Page):
         if empty:
             return
         cur, prev = data.current, data.previous
-        self.period.setText(f"Last 30 days: {data.start_day:%b %d} – {data.end_day:%b %d, %Y} "
+        self.period.setText(f"Last 30 days: {data.start_day:%b %d} to {data.end_day:%b %d, %Y} "
                             f"({data.zone}), compared with the 30 days before")
         self.tiles["calls"].show_value(fmt.count(cur.calls), fmt.change(cur.calls, prev.calls))
         rate = cur.answered / cur.calls if cur.calls else 0.0

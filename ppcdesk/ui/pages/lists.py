@@ -175,10 +175,10 @@ class ReconcilePage(Page):
         ])
         splitter = QSplitter()
         splitter.setOrientation(splitter.orientation().Vertical)
+        no_imports = ("No partner reports imported yet: a network's or buyer's statement is "
+                      "matched call by call against your own log here.")
         for caption, table_model, hint in (
-            ("Partner reports imported", self.imports,
-             "No partner reports imported yet: a network's or buyer's statement is matched "
-             "call by call against your own log here."),
+            ("Partner reports imported", self.imports, no_imports),
             ("Disputes", self.disputes, "No disputes."),
         ):
             box = QWidget()

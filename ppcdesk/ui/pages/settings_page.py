@@ -53,9 +53,9 @@ class SettingsPage(Page):
         self.zone.setToolTip("Calls and dashboards show times in this zone; ppcdesk stores "
                              "every time in UTC.")
         self.zone.addItems(list(US_ZONES) + sorted(available_timezones() - set(US_ZONES)))
-        self.mask = QCheckBox("Mask caller numbers on screen (for shared screens)")
+        self.mask_box = QCheckBox("Mask caller numbers on screen (for shared screens)")
         pform.addRow("Your time zone", self.zone)
-        pform.addRow("Privacy", self.mask)
+        pform.addRow("Privacy", self.mask_box)
 
         folders = QGroupBox("Folders")
         self.folders = QFormLayout(folders)
@@ -64,7 +64,7 @@ class SettingsPage(Page):
         self.layout_.addStretch(1)
         self._loading = False
         self.zone.currentTextChanged.connect(self._save)
-        self.mask.toggled.connect(self._save)
+        self.mask_box.toggled.connect(self._save)
 
     def load(self) -> None:
         self.query(lambda: (self.services.info(), self.services.settings()), self._show)
@@ -88,7 +88,7 @@ class SettingsPage(Page):
             self.folders.addRow(name.capitalize(), label)
         self._loading = True
         self.zone.setCurrentText(settings.timezone)
-        self.mask.setChecked(settings.mask_callers)
+        self.mask_box.setChecked(settings.mask_callers)
         self._loading = False
 
     def _save(self) -> None:
@@ -96,7 +96,7 @@ class SettingsPage(Page):
             return
         current = self.services.settings()
         updated = current.with_changes(timezone=self.zone.currentText(),
-                                       mask_callers=self.mask.isChecked())
+                                       mask_callers=self.mask_box.isChecked())
         if updated != current:
             self.services.save_settings(updated)
             self.preferences_changed.emit()
