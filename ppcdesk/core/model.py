@@ -201,3 +201,15 @@ class DailyVolume:
     day: str  # ISO date in the workspace's zone
     calls: int
     answered: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSummary:
+    """The handful of figures the foundation's dashboard shows (the KPI catalogue adds more)."""
+
+    calls: int
+    answered: int
+    unique_callers: int
+    talk_seconds: int
+    telco_cost_micros: int
+    media_spend_micros: int

@@ -22,7 +22,7 @@ from ppcdesk.core.progress import Job
 from ppcdesk.demo.job import write_demo
 from ppcdesk.storage import migrate, repositories
 from ppcdesk.storage.db import Database
-from ppcdesk.storage.repositories import CallKey, PeriodSummary
+from ppcdesk.storage.repositories import CallKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,8 @@ class DashboardData:
     start_day: date
     end_day: date
     zone: str
-    current: PeriodSummary
-    previous: PeriodSummary
+    current: model.PeriodSummary
+    previous: model.PeriodSummary
     daily: tuple[model.DailyVolume, ...]
 
 

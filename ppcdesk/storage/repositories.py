@@ -189,16 +189,7 @@ def last_sync(conn: Connection) -> model.SyncRunRow | None:
                             row.summary)
 
 
-@dataclass(frozen=True, slots=True)
-class PeriodSummary:
-    """The handful of figures the foundation's dashboard shows (the KPI catalogue adds more)."""
-
-    calls: int
-    answered: int
-    unique_callers: int
-    talk_seconds: int
-    telco_cost_micros: int
-    media_spend_micros: int
+PeriodSummary = model.PeriodSummary  # kept importable here for the storage tests
 
 
 def period_summary(conn: Connection, start: int, end: int, start_day: str,
@@ -217,7 +208,7 @@ def period_summary(conn: Connection, start: int, end: int, start_day: str,
     spend = conn.execute(select(func.coalesce(func.sum(m.MediaSpend.amount_micros), 0))
                          .where(m.MediaSpend.day >= start_day, m.MediaSpend.day <= end_day)
                          ).scalar_one()
-    return PeriodSummary(row[0], row[1], unique, row[2], row[3], spend)
+    return model.PeriodSummary(row[0], row[1], unique, row[2], row[3], spend)
 
 
 def calls_per_hour(conn: Connection, start: int, end: int) -> list[tuple[int, int, int]]:
