@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -107,11 +108,21 @@ def make_app(argv: list[str]) -> QApplication:
     return app
 
 
+def no_display() -> bool:
+    """On Linux without X11 or Wayland, Qt would abort the interpreter: say so instead."""
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ppcdesk")
     parser.add_argument("--db", type=Path)
     parser.add_argument("--home")
     args, qt_args = parser.parse_known_args(argv)
+    if no_display():
+        print("ppcdesk: error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY "
+              "are unset); run a command instead (ppcdesk --help)", file=sys.stderr)
+        return 1
     paths = bootstrap.setup(args.home)
     app = make_app(qt_args)
     install_excepthook(str(paths.log_file))
