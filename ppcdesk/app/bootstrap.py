@@ -66,7 +66,11 @@ def open_workspace(db_path: Path, paths: Paths, *, purpose: str, writable: bool 
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         db = Database(db_path)
-        taken = migrate.upgrade(db, paths.backups) if writable else None
+        if writable:
+            taken = migrate.upgrade(db, paths.backups)
+        else:  # read-only: refuse what this ppcdesk cannot read, change nothing
+            migrate.check(db)
+            taken = None
     except BaseException:
         if db is not None:
             db.dispose()  # a refused or failed file keeps no connection open

@@ -72,6 +72,27 @@ def _peek(path: Path) -> tuple[str | None, bool]:
     return revision, bool(tables - {"alembic_version"})
 
 
+def _too_new(db: Database, current: str) -> SchemaTooNewError:
+    return SchemaTooNewError(
+        f"{db.path} was written by a newer ppcdesk (schema {current}); this is ppcdesk "
+        f"{__version__} (schema {head_revision()}). Install the newer ppcdesk to open it."
+    )
+
+
+def check(db: Database) -> str:
+    """The schema revision of an existing ppcdesk database, read without changing the file.
+
+    For read-only opens (``ppcdesk info``): a file this ppcdesk cannot read (newer, someone
+    else's, not SQLite, empty) is refused with the same errors ``upgrade`` gives.
+    """
+    current, _has_tables = _peek(db.path)
+    if current is None:
+        raise MigrationError(f"{db.path} is not a ppcdesk database (it has no schema revision)")
+    if current not in known_revisions():
+        raise _too_new(db, current)
+    return current
+
+
 def upgrade(db: Database, backups: Path | None = None) -> str | None:
     """Bring ``db`` to the newest schema. Returns the backup taken, if one was needed.
 
@@ -84,10 +105,7 @@ def upgrade(db: Database, backups: Path | None = None) -> str | None:
     if current == head:
         return None
     if current is not None and current not in known_revisions():
-        raise SchemaTooNewError(
-            f"{db.path} was written by a newer ppcdesk (schema {current}); this is ppcdesk "
-            f"{__version__} (schema {head}). Install the newer ppcdesk to open it."
-        )
+        raise _too_new(db, current)
     if current is None and has_tables:
         raise MigrationError(f"{db.path} is not a ppcdesk database (it has tables but no schema "
                              "revision)")
