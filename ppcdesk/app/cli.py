@@ -18,9 +18,11 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ppcdesk import __version__
 from ppcdesk.app import bootstrap
+from ppcdesk.config import settings
 from ppcdesk.config.paths import Paths
 from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.core.progress import CancelledError, Job, Progress, run_job
@@ -175,10 +177,19 @@ def _db_path(args: argparse.Namespace, paths: Paths, *, demo: bool = False) -> P
     return paths.demo_db if demo else paths.default_db
 
 
+def today_for_user(paths: Paths, now: datetime) -> date:
+    """Today in the user's zone (Settings), the zone the dashboard counts its days in.
+
+    Not UTC's date: at 9 pm in New York it is already tomorrow in UTC, and a demo ending
+    "yesterday" by UTC would end today, a day the dashboard does not show yet.
+    """
+    return now.astimezone(ZoneInfo(settings.load(paths.config).timezone)).date()
+
+
 def cmd_demo(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
     from ppcdesk.demo.job import default_end
 
-    end = args.end or default_end(datetime.now(UTC).date())
+    end = args.end or default_end(today_for_user(paths, datetime.now(UTC)))
     workspace = bootstrap.open_workspace(_db_path(args, paths, demo=True), paths, purpose="demo")
     try:
         started = time.perf_counter()

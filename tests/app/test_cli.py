@@ -11,12 +11,15 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ppcdesk import __version__
 from ppcdesk.app import cli
+from ppcdesk.config import paths as paths_mod
+from ppcdesk.config import settings
 from ppcdesk.storage import migrate
 
 TIMEOUT = 120  # seconds; only reached when something hangs
@@ -196,3 +199,11 @@ def test_info_prints_a_human_summary_without_json(
     assert f"schema    {migrate.head_revision()}" in out
     assert "[DEMO]" in out
     assert not out.lstrip().startswith("{")
+
+
+def test_the_demo_ends_yesterday_in_the_users_zone(ppcdesk_home: Path) -> None:
+    paths = paths_mod.resolve().ensure()
+    late_evening = datetime(2026, 11, 21, 2, 30, tzinfo=UTC)  # 21:30 on Nov 20 in New York
+    assert cli.today_for_user(paths, late_evening) == date(2026, 11, 20)
+    settings.save(paths.config, settings.Settings(timezone="Asia/Tokyo"))
+    assert cli.today_for_user(paths, late_evening) == date(2026, 11, 21)
