@@ -64,7 +64,7 @@ def test(args: list[str]) -> None:
     sh(PY, "-m", "mypy", env=env)
     sh(BIN / "lint-imports", env=env)
     # 1. Everything but the UI, with Qt blocked: proves the core runs without PySide6.
-    sh(PY, "-m", "pytest", "-p", "no:pytestqt", "--ignore=tests/ui", *args,
+    sh(PY, "-m", "pytest", "-p", "no:pytest-qt", "--ignore=tests/ui", *args,
        env=dict(env, PPCDESK_BLOCK_QT="1"))
     # 2. The UI tests, offscreen.
     sh(PY, "-m", "pytest", "tests/ui", *args, env=env)

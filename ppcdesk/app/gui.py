@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -68,7 +67,7 @@ class GuiController:
         workspace.services.save_settings(settings.with_changes(last_database=str(path)))
         if generate_demo and workspace.services.is_empty():
             services = workspace.services
-            end = default_end(date.today())  # noqa: DTZ011 - the user's local "yesterday"
+            end = default_end(services.today())
             self.window.run_job("Writing the demo workspace", lambda: services.demo_job(
                 calls=DEMO_CALLS, seed=DEMO_SEED, end=end))
         return True

@@ -68,6 +68,10 @@ class AppServices:
         """The zone the user reads times in (Settings); everything is stored in UTC."""
         return self.settings().timezone
 
+    def today(self) -> date:
+        """Today in the user's zone (the zone the dashboard counts its days in)."""
+        return self.clock.now().astimezone(ZoneInfo(self.zone())).date()
+
     def is_empty(self) -> bool:
         with self.db.read() as conn:
             return repositories.count_calls(conn) == 0 and repositories.workspace(conn) is None
