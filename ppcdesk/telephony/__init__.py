@@ -1,0 +1,1 @@
+"""Telephony: the provider Protocol, the Twilio adapter, and the sync job."""
