@@ -213,3 +213,63 @@ class PeriodSummary:
     talk_seconds: int
     telco_cost_micros: int
     media_spend_micros: int
+
+
+class AuthKind(StrEnum):
+    """How ppcdesk signs in to a Twilio account."""
+
+    # The account's master token: works, but cannot be revoked alone.
+    AUTH_TOKEN = "auth_token"  # noqa: S105 - the kind's name, not a token
+    API_KEY = "api_key"  # an API key SID + secret: recommended, revocable on its own
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """A Twilio account ppcdesk syncs. Never carries the secret, only whether one is at hand.
+
+    Times are UTC epoch seconds: ``sync_from`` where the first sync starts, ``checkpoint_at``
+    how far calls are synced (the next sync starts there, minus an overlap), ``last_sync_at``
+    when a sync last finished.
+    """
+
+    id: int
+    account_sid: str
+    label: str
+    auth_kind: AuthKind
+    api_key_sid: str | None
+    last_sync_at: int | None
+    checkpoint_at: int | None
+    secret_available: bool  # a secret in the keyring, this session, or the environment
+    sync_from: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSummary:
+    """What one sync run brought, and why records were skipped (``ppcdesk sync`` prints it).
+
+    ``status``: running | ok | failed | cancelled. A failed or cancelled run resumes where it
+    stopped at the next sync. ``skipped_reasons`` counts skipped records per reason code
+    (``leg_without_inbound_parent``, ``not_inbound_to_account_number``, ``bad_record``,
+    ``recording_without_call``, ``download_failed``); ``skipped_examples`` names a few sids.
+    """
+
+    run_id: int
+    account_sid: str | None
+    status: str
+    phase: str | None
+    started_at: int
+    finished_at: int | None
+    window_from: int | None
+    window_to: int | None
+    numbers: int
+    calls: int
+    legs: int
+    recordings: int
+    downloaded: int
+    downloaded_bytes: int
+    skipped: int
+    skipped_reasons: dict[str, int]
+    skipped_examples: dict[str, tuple[str, ...]]
+    pages: int
+    legs_seen: int
+    error: str | None

@@ -6,7 +6,9 @@ generator that the caller runs on the write lane (the GUI's job runner or the CL
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,15 +16,21 @@ from zoneinfo import ZoneInfo
 from ppcdesk import __version__
 from ppcdesk.config import settings as settings_mod
 from ppcdesk.config.paths import Paths
+from ppcdesk.config.secrets import KeyringSecretStore, MemorySecretStore, SecretStore
 from ppcdesk.config.settings import Settings
 from ppcdesk.core import model
 from ppcdesk.core.changes import ChangeSet
 from ppcdesk.core.clock import Clock, SystemClock
 from ppcdesk.core.progress import Job
 from ppcdesk.demo.job import write_demo
+from ppcdesk.recordings.cache import RecordingCache
+from ppcdesk.services.sync_service import SyncService
 from ppcdesk.storage import migrate, repositories
 from ppcdesk.storage.db import Database
 from ppcdesk.storage.repositories import CallKey
+from ppcdesk.telephony import accounts as accounts_mod
+from ppcdesk.telephony.accounts import ProviderFactory
+from ppcdesk.telephony.provider import AccountStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +62,26 @@ class DashboardData:
 
 
 class AppServices:
-    def __init__(self, db: Database, paths: Paths, clock: Clock | None = None) -> None:
+    """The one door to the data for the UI and the CLI.
+
+    ``provider_factory`` turns credentials into a telephony provider (default: the Twilio
+    adapter, loaded on first use); ``secret_store`` holds account secrets (default: the OS
+    keyring); ``session_secrets`` holds those the user chose to keep for this session only;
+    ``environ`` is where ``TWILIO_*`` credentials are read (default: the process environment).
+    """
+
+    def __init__(self, db: Database, paths: Paths, clock: Clock | None = None, *,
+                 provider_factory: ProviderFactory | None = None,
+                 secret_store: SecretStore | None = None,
+                 session_secrets: MemorySecretStore | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
         self.db = db
         self.paths = paths
         self.clock: Clock = clock or SystemClock()
+        self.provider_factory: ProviderFactory = provider_factory or accounts_mod.twilio_provider
+        self.secret_store: SecretStore = secret_store or KeyringSecretStore()
+        self.session_secrets = session_secrets or MemorySecretStore()
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
 
     # ---------------------------------------------------------------- workspace
     def workspace(self) -> model.Workspace | None:
@@ -187,3 +211,90 @@ class AppServices:
     def demo_job(self, *, calls: int, seed: int, end: date,
                  replace: bool = False) -> Job[ChangeSet]:
         return write_demo(self.db, calls=calls, seed=seed, end=end, replace=replace)
+
+    # ---------------------------------------------------------------- Twilio accounts and sync
+    # Network and keyring calls below can block for seconds: the UI runs them off its thread.
+    def _sync(self) -> SyncService:
+        return SyncService(self.db, self.paths, self.clock, self.provider_factory,
+                           self.secret_store, self.session_secrets, self.environ, self.zone())
+
+    def accounts(self) -> list[model.AccountRow]:
+        """The Twilio accounts this workspace syncs, oldest first.
+
+        ``secret_available`` says whether a sync can sign in: the secret is in the keyring,
+        kept for this session, or in ``TWILIO_*`` variables naming the same account. It is
+        False after a restart for a session-only secret (ask for it again).
+        """
+        return self._sync().accounts()
+
+    def add_account(self, account_sid: str, *, auth_token: str | None = None,
+                    api_key_sid: str | None = None, api_key_secret: str | None = None,
+                    label: str = "", sync_from: date | None = None,
+                    session_only: bool = False) -> model.AccountRow:
+        """Add a Twilio account (or give an existing one new credentials); return its row.
+
+        Give either ``auth_token`` or ``api_key_sid`` + ``api_key_secret`` (recommended: an
+        API key can be revoked alone). Formats are checked first (``AC`` / ``SK`` + 32 hex,
+        a non-empty secret without blanks): CredentialsFormatError says which field is wrong.
+        The secret goes to the OS keyring only; where there is none, NoSecretBackendError is
+        raised and nothing is saved: offer "keep for this session only" and call again with
+        ``session_only=True`` (the secret then lives in memory until ppcdesk quits). It never
+        reaches the database, the settings or the log. ``sync_from`` (a day in the user's
+        zone) is where the first sync starts (default: 30 days back). No network call is
+        made: use ``test_connection`` to check the credentials.
+        """
+        return self._sync().add_account(
+            account_sid, auth_token=auth_token, api_key_sid=api_key_sid,
+            api_key_secret=api_key_secret, label=label, sync_from=sync_from,
+            session_only=session_only)
+
+    def remove_account(self, account_id: int) -> ChangeSet:
+        """Forget an account and its secret; the calls and numbers it brought stay."""
+        return self._sync().remove_account(account_id)
+
+    def test_connection(self, account_id: int | None = None) -> AccountStatus:
+        """Sign in to Twilio with the account's credentials and return its standing.
+
+        ``account_id`` None: the only account, or the ``TWILIO_*`` environment's. Raises one
+        named error per failure, whose message says what is wrong: CredentialsRejectedError
+        (bad or revoked SID/key/secret), NetworkDownError (no connection), AccountSuspendedError
+        (suspended or closed), RateLimitedError, ProviderUnavailableError, MissingSecretError
+        (no secret at hand), NoAccountError.
+        """
+        return self._sync().test_connection(account_id)
+
+    def sync_job(self, account_id: int | None = None, *, since: date | None = None,
+                 media: bool = True) -> Job[ChangeSet]:
+        """Sync Twilio into this workspace: numbers, calls and their legs, recordings, audio.
+
+        A write-lane job. ``account_id`` None syncs every account (and, when
+        ``TWILIO_ACCOUNT_SID`` names no account yet, the environment's, which it adds). It
+        yields readable Progress (phase, pages, legs seen, the day reached; total None, since
+        Twilio sends no totals; a total during downloads) and may be cancelled at any yield:
+        every page is committed with the resume point, so the next sync carries on where this
+        one stopped. ``since`` (a day in the user's zone) restarts from that day instead of the
+        checkpoint; ``media=False`` skips audio downloads. Returns a ChangeSet whose counts are
+        rows written: numbers, calls, legs, recordings, downloaded, skipped (reasons: see
+        ``last_sync_summary``). Raises the provider's named errors (CredentialsRejectedError,
+        NetworkDownError, ...) after saving what was done: the pages already stored are kept,
+        so refresh the call views after a failed sync too.
+        """
+        return self._sync().sync_job(account_id, since, media)
+
+    def last_sync_summary(self, account_id: int | None = None) -> model.SyncSummary | None:
+        """The newest Twilio sync (of one account, or any): status, counts, skip reasons."""
+        return self._sync().last_sync_summary(account_id)
+
+    def environment_account_sid(self) -> str | None:
+        """The account SID ``TWILIO_ACCOUNT_SID`` names, when usable credentials are set."""
+        return self._sync().environment_account_sid()
+
+    def keyring_available(self) -> bool:
+        """Whether an OS keyring can hold secrets (else offer "this session only")."""
+        if isinstance(self.secret_store, KeyringSecretStore):
+            return KeyringSecretStore.available()
+        return True  # a store given by the caller (tests, an embedding application)
+
+    def recordings_cache_bytes(self) -> int:
+        """Bytes of downloaded recording audio in the cache folder."""
+        return RecordingCache(self.paths.recordings).total_bytes()

@@ -347,3 +347,35 @@ class SyncRun(Base):
     finished_at: Mapped[int | None] = mapped_column(Epoch)
     status: Mapped[str] = mapped_column(String(20))  # running | ok | failed | cancelled
     summary: Mapped[str] = mapped_column(Text, default="{}")
+    # Where a Twilio sync is, committed with every page so a stopped sync resumes there:
+    # phase numbers | calls | recordings | media | done; the calls window [from, to); the
+    # provider's cursor of the next page to fetch (None: from the first page of the phase).
+    phase: Mapped[str | None] = mapped_column(String(20))
+    window_from: Mapped[int | None] = mapped_column(Epoch)
+    window_to: Mapped[int | None] = mapped_column(Epoch)
+    cursor: Mapped[str | None] = mapped_column(Text)
+
+
+class PendingLeg(Base):
+    """A child leg that arrived before its parent call (pages come in no set order).
+
+    Held here, committed with its page, until the parent is stored; then moved to call_legs.
+    Those whose parent never turns up as an inbound call to the account are dropped (and
+    counted as skipped) when the calls phase of the sync ends. Columns as in ``call_legs``.
+    """
+
+    __tablename__ = "pending_legs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("telephony_accounts.id", ondelete="CASCADE"), index=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)  # the parent, not here yet
+    from_number: Mapped[str] = mapped_column(String(32))
+    to_number: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(20), default="outbound-dial")
+    started_at: Mapped[int | None] = mapped_column(Epoch)
+    ended_at: Mapped[int | None] = mapped_column(Epoch)
+    duration_s: Mapped[int] = mapped_column(Integer, default=0)
+    cost_micros: Mapped[int | None] = mapped_column(Micros)
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyers.id", ondelete="SET NULL"))

@@ -228,3 +228,60 @@ def calls_per_hour(conn: Connection, start: int, end: int) -> list[tuple[int, in
 def latest_call_at(conn: Connection) -> int | None:
     value: int | None = conn.execute(select(func.max(m.Call.started_at))).scalar_one()
     return value
+
+
+# ---------------------------------------------------------------- Twilio accounts (issue 3)
+@dataclass(frozen=True, slots=True)
+class StoredAccount:
+    """An account row and the name of its keyring entry ("" when its secret comes from the
+    environment). ``row.secret_available`` is False here: only the services can know."""
+
+    row: model.AccountRow
+    keyring_key: str
+
+
+def accounts(conn: Connection) -> list[StoredAccount]:
+    query = select(m.TelephonyAccount).order_by(m.TelephonyAccount.id)
+    return [StoredAccount(model.AccountRow(
+        id=a.id, account_sid=a.account_sid, label=a.label, auth_kind=model.AuthKind(a.auth_kind),
+        api_key_sid=a.api_key_sid, last_sync_at=a.last_sync_at, checkpoint_at=a.checkpoint_at,
+        secret_available=False, sync_from=a.sync_from), a.keyring_key)
+        for a in _orm(conn).execute(query).scalars()]
+
+
+def save_account(conn: Connection, *, account_sid: str, label: str, auth_kind: model.AuthKind,
+                 api_key_sid: str | None, keyring_key: str, sync_from: int | None,
+                 now: int) -> int:
+    """Insert the account, or update the one with this SID (new credentials); returns its id.
+
+    An empty ``label`` or a None ``sync_from`` keeps what an existing row has.
+    """
+    session = _orm(conn)
+    row = session.execute(select(m.TelephonyAccount).where(
+        m.TelephonyAccount.account_sid == account_sid)).scalars().first()
+    if row is None:
+        row = m.TelephonyAccount(provider="twilio", account_sid=account_sid, label=label,
+                                 auth_kind=str(auth_kind), api_key_sid=api_key_sid,
+                                 keyring_key=keyring_key, sync_from=sync_from, created_at=now)
+        session.add(row)
+    else:
+        row.auth_kind = str(auth_kind)
+        row.api_key_sid = api_key_sid
+        row.keyring_key = keyring_key
+        row.label = label or row.label
+        row.sync_from = sync_from if sync_from is not None else row.sync_from
+    session.flush()
+    return row.id
+
+
+def delete_account(conn: Connection, account_id: int) -> StoredAccount | None:
+    """Forget an account; the calls, numbers and sync history it brought stay (unlinked)."""
+    found = [a for a in accounts(conn) if a.row.id == account_id]
+    if not found:
+        return None
+    for table in ("calls", "tracking_numbers", "sync_runs"):
+        conn.exec_driver_sql(f"UPDATE {table} SET account_id = NULL WHERE account_id = ?",
+                             (account_id,))
+    conn.exec_driver_sql("DELETE FROM pending_legs WHERE account_id = ?", (account_id,))
+    conn.exec_driver_sql("DELETE FROM telephony_accounts WHERE id = ?", (account_id,))
+    return found[0]

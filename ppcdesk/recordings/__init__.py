@@ -1,0 +1,1 @@
+"""Recording audio on disk: the cache of downloaded files."""
