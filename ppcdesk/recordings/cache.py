@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-RECORDING_SID = re.compile(r"RE[0-9A-Za-z]{2,62}")  # becomes a file name: no separators
+RECORDING_SID = re.compile(r"RE[0-9A-Za-z]{1,62}")  # becomes a file name: no separators
 SUFFIX = ".mp3"
 PART = ".part"
 

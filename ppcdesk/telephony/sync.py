@@ -106,8 +106,11 @@ def sync_account(db: Database, provider: TelephonyProvider, target: SyncTarget, 
         log.info("sync of %s cancelled in phase %s; the next sync resumes there", sid, run.phase)
         raise
     except CredentialsRejectedError as exc:
-        _close(db, run, "failed", clock, str(exc))
-        raise _rejected(sid, exc) from exc
+        rejected = _rejected(sid, exc)
+        _close(db, run, "failed", clock, str(rejected))
+        if rejected is exc:
+            raise
+        raise rejected from exc
     except Exception as exc:
         _close(db, run, "failed", clock, str(exc))
         log.warning("sync of %s stopped in phase %s: %s", sid, run.phase, exc)

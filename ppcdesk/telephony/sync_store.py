@@ -193,7 +193,7 @@ def store_calls(conn: Connection, directory: Directory, records: Sequence[CallRe
         old = known.get(sid)
         rows.append(_call_row(rec, number, old, facts.get(sid), directory.account_id, now))
     tally.calls += ingest.upsert_calls(conn, rows)
-    tally.calls += _update_derived(
+    _update_derived(
         conn, {sid: known[sid][1] for sid in touched if sid not in parents and sid in known},
         facts, now)
 
@@ -209,7 +209,7 @@ def settle_pending(conn: Connection, directory: Directory, tally: Tally, now: in
         parents = {row[1] for row in rows}
         started = dict(_select(conn, "SELECT sid, started_at FROM calls WHERE sid IN ({in})",
                                parents))
-        tally.calls += _update_derived(conn, started, _derived(conn, parents), now)
+        _update_derived(conn, started, _derived(conn, parents), now)
         _drop_pending(conn, [row[0] for row in rows])
     orphans = [sid for (sid,) in conn.exec_driver_sql(
         "SELECT sid FROM pending_legs WHERE account_id = ? ORDER BY sid", (account,))]
@@ -322,7 +322,11 @@ def _derived(conn: Connection, parents: Iterable[str]) -> dict[str, tuple[Any, .
 
 def _update_derived(conn: Connection, started: dict[str, int],
                     facts: dict[str, tuple[Any, ...]], now: int) -> int:
-    """Refresh the derived columns of stored calls (their legs came on a later page)."""
+    """Refresh the derived columns of stored calls (their legs came on a later page).
+
+    Not counted in the tally's ``calls``: that counts calls Twilio reported new or changed;
+    the legs that caused this refresh are counted in ``legs``.
+    """
     rows = []
     for sid, start in started.items():
         connected, answered_at, buyer, legs_cost = facts.get(sid, (0, None, None, None))
