@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QUrl, Signal
+from PySide6.QtCore import QSettings, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ppcdesk import __version__
-from ppcdesk.core.changes import ChangeSet
+from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.progress import Job, Progress
 from ppcdesk.services.app_services import AppServices
 from ppcdesk.ui import format as fmt
@@ -34,6 +34,7 @@ from ppcdesk.ui.pages.lists import ContractsPage, NumbersPage, PartnersPage, Rec
 from ppcdesk.ui.pages.settings_page import SettingsPage
 from ppcdesk.ui.workers import JobRunner
 
+SYNC_ENTITIES = (Entity.NUMBERS, Entity.CALLS, Entity.RECORDINGS, Entity.SYNC, Entity.ACCOUNTS)
 PAGE_KEYS = ("dashboard", "calls", "numbers", "partners", "contracts", "reconcile", "settings")
 
 
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.calls_page = CallsPage(services, self.runner, masked=masked)
         settings_page = SettingsPage(services, self.runner)
         settings_page.preferences_changed.connect(self._preferences_changed)
+        settings_page.workspace_changed.connect(self.apply_changes)
         self.pages: dict[str, Page] = {
             "dashboard": dashboard,
             "calls": self.calls_page,
@@ -141,6 +143,11 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ shell
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.sync_action = QAction("&Sync now", self)
+        self.sync_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.sync_action.triggered.connect(lambda: self.sync_now())  # noqa: PLW0108 - drop "checked"
+        file_menu.addAction(self.sync_action)
+        file_menu.addSeparator()
         for text, slot, shortcut in (
             ("Open &demo workspace", self.open_demo, None),
             ("Open &main workspace", self.open_main, None),
@@ -185,10 +192,18 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel(str(self.services.db.path))
         self.sync_label = QLabel()
         self.job_status = JobStatus(self.runner)
+        self.sync_button = QPushButton("Sync now")
+        self.sync_button.setToolTip("Bring new numbers, calls and recordings from Twilio (F5)")
+        self.sync_button.clicked.connect(lambda: self.sync_now())  # noqa: PLW0108
         bar.addWidget(self.demo_badge)
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.job_status)
         bar.addPermanentWidget(self.sync_label)
+        bar.addPermanentWidget(self.sync_button)
+        self.sync_job: int | None = None
+        self.auto_sync = QTimer(self)
+        self.auto_sync.timeout.connect(lambda: self.sync_now(quiet=True))
+        self._schedule_auto_sync()
         self._update_titles()
 
     def _update_titles(self) -> None:
@@ -197,14 +212,63 @@ class MainWindow(QMainWindow):
         demo = bool(workspace and workspace.is_demo)
         self.setWindowTitle(f"ppcdesk — {name}{' [DEMO]' if demo else ''}")
         self.demo_badge.setVisible(demo)
+        summary = self.services.last_sync_summary()
         last = self.services.last_sync()
-        if last is None:
-            self.sync_label.setText("Last sync: never")
-        elif last.kind == "demo":
+        if summary is not None:
+            when = fmt.when(summary.finished_at or summary.started_at, self.services.zone())
+            outcome = {"ok": f"{summary.calls:,} calls", "running": "interrupted: resumes "
+                       "next time"}.get(summary.status, summary.status)
+            self.sync_label.setText(f"Last sync: {when} ({outcome})")
+        elif last is not None and last.kind == "demo":
             self.sync_label.setText("Demo data, generated (no Twilio account)")
         else:
-            when = fmt.when(last.finished_at or last.started_at, self.services.zone())
-            self.sync_label.setText(f"Last sync: {when} ({last.status})")
+            self.sync_label.setText("Last sync: never")
+
+    # ------------------------------------------------------------------ sync
+    def sync_now(self, *, quiet: bool = False) -> int | None:
+        """Start a sync of every account on the write lane (quiet: auto-sync, no dialogs)."""
+        if self.sync_job is not None:
+            return None
+        if not self.services.accounts() and self.services.environment_account_sid() is None:
+            if not quiet:
+                QMessageBox.information(
+                    self, "Sync", "Connect the Twilio account that owns your tracking numbers "
+                    "first (Settings, Twilio accounts).")
+                self.nav.setCurrentRow(PAGE_KEYS.index("settings"))
+            return None
+        self.sync_button.setEnabled(False)
+        self.sync_job = self.runner.submit(
+            "Syncing Twilio", self.services.sync_job, on_done=lambda _r: self._sync_ended(),
+            on_error=lambda message: self._sync_failed(message, quiet=quiet))
+        self.runner.job_cancelled.connect(self._sync_cancelled)
+        return self.sync_job
+
+    def _sync_ended(self) -> None:
+        self.sync_job = None
+        self.sync_button.setEnabled(True)
+        self._update_titles()
+
+    def _sync_cancelled(self, job_id: int) -> None:
+        if job_id == self.sync_job:
+            self.runner.job_cancelled.disconnect(self._sync_cancelled)
+            self._sync_ended()
+            # What the cancelled sync had stored is kept: refresh, it resumes next time.
+            self.apply_changes(ChangeSet.of(*SYNC_ENTITIES))
+
+    def _sync_failed(self, message: str, *, quiet: bool) -> None:
+        self._sync_ended()
+        self.apply_changes(ChangeSet.of(*SYNC_ENTITIES))  # the pages stored are kept
+        self.statusBar().showMessage(f"Sync failed: {message}", 30_000)
+        if not quiet:
+            QMessageBox.warning(self, "Sync failed", f"{message}\n\nWhat was already brought "
+                                "in is kept; the next sync carries on from there.")
+
+    def _schedule_auto_sync(self) -> None:
+        minutes = self.services.settings().auto_sync_minutes
+        if minutes > 0:
+            self.auto_sync.start(minutes * 60_000)
+        else:
+            self.auto_sync.stop()
 
     def _go(self, row: int) -> None:
         if 0 <= row < self.stack.count():
@@ -279,6 +343,7 @@ class MainWindow(QMainWindow):
 
     def _preferences_changed(self) -> None:
         self.calls_page.masked = self.services.settings().mask_callers
+        self._schedule_auto_sync()
         for page in self.pages.values():
             page.stale = True
         self._update_titles()

@@ -12,11 +12,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QSpinBox,
 )
 
 from ppcdesk.config.settings import Settings
 from ppcdesk.core.changes import Entity
+from ppcdesk.core.model import AccountRow
 from ppcdesk.services.app_services import AppServices, DatabaseInfo
+from ppcdesk.ui.pages.accounts_box import AccountsBox
 from ppcdesk.ui.pages.base import Page
 from ppcdesk.ui.workers import JobRunner
 
@@ -29,6 +32,7 @@ class SettingsPage(Page):
     depends_on: ClassVar[frozenset[Entity]] = frozenset(
         {Entity.WORKSPACE, Entity.ACCOUNTS, Entity.SYNC})
     preferences_changed = Signal()
+    workspace_changed = Signal(object)  # ChangeSet of an account added or removed
 
     def __init__(self, services: AppServices, runner: JobRunner) -> None:
         super().__init__(services, runner)
@@ -39,12 +43,12 @@ class SettingsPage(Page):
         self.database = QLabel()
         self.database.setWordWrap(True)
         self.schema = QLabel()
-        self.accounts = QLabel()
-        self.accounts.setWordWrap(True)
         for caption, widget in (("Name", self.name), ("Role", self.role),
-                                ("Database", self.database), ("Schema", self.schema),
-                                ("Twilio accounts", self.accounts)):
+                                ("Database", self.database), ("Schema", self.schema)):
             form.addRow(caption, widget)
+
+        self.accounts_box = AccountsBox(services, runner)
+        self.accounts_box.changed.connect(self.workspace_changed)
 
         prefs = QGroupBox("Preferences")
         pform = QFormLayout(prefs)
@@ -56,30 +60,37 @@ class SettingsPage(Page):
         self.mask_box = QCheckBox("Mask caller numbers on screen (for shared screens)")
         pform.addRow("Your time zone", self.zone)
         pform.addRow("Privacy", self.mask_box)
+        self.auto_sync = QSpinBox()
+        self.auto_sync.setRange(0, 24 * 60)
+        self.auto_sync.setSingleStep(5)
+        self.auto_sync.setSuffix(" min")
+        self.auto_sync.setSpecialValueText("off")
+        self.auto_sync.setToolTip("Sync every connected account in the background this often")
+        pform.addRow("Sync automatically every", self.auto_sync)
 
         folders = QGroupBox("Folders")
         self.folders = QFormLayout(folders)
-        for box in (workspace_box, prefs, folders):
+        for box in (workspace_box, self.accounts_box, prefs, folders):
             self.layout_.addWidget(box)
         self.layout_.addStretch(1)
         self._loading = False
         self.zone.currentTextChanged.connect(self._save)
         self.mask_box.toggled.connect(self._save)
+        self.auto_sync.valueChanged.connect(self._save)
 
     def load(self) -> None:
-        self.query(lambda: (self.services.info(), self.services.settings()), self._show)
+        self.query(lambda: (self.services.info(), self.services.settings(),
+                            self.services.accounts()), self._show)
 
-    def _show(self, result: tuple[DatabaseInfo, Settings]) -> None:
-        info, settings = result
+    def _show(self, result: tuple[DatabaseInfo, Settings, list[AccountRow]]) -> None:
+        info, settings, accounts = result
+        self.accounts_box.show_accounts(accounts, settings.timezone)
         ws = info.workspace
         self.name.setText(f"{ws.name}{'  (demo data)' if ws.is_demo else ''}" if ws else
                           "not set up yet")
         self.role.setText(ws.role.value if ws else "—")
         self.database.setText(f"{info.database}  ({info.size_bytes / 1e6:,.1f} MB)")
         self.schema.setText(f"{info.schema_revision} (ppcdesk {info.version})")
-        accounts = info.counts.get("accounts", 0)
-        self.accounts.setText(f"{accounts} connected" if accounts else
-                              "none connected yet")
         while self.folders.rowCount():
             self.folders.removeRow(0)
         for name, path in info.paths.items():
@@ -89,6 +100,7 @@ class SettingsPage(Page):
         self._loading = True
         self.zone.setCurrentText(settings.timezone)
         self.mask_box.setChecked(settings.mask_callers)
+        self.auto_sync.setValue(settings.auto_sync_minutes)
         self._loading = False
 
     def _save(self) -> None:
@@ -96,7 +108,8 @@ class SettingsPage(Page):
             return
         current = self.services.settings()
         updated = current.with_changes(timezone=self.zone.currentText(),
-                                       mask_callers=self.mask_box.isChecked())
+                                       mask_callers=self.mask_box.isChecked(),
+                                       auto_sync_minutes=self.auto_sync.value())
         if updated != current:
             self.services.save_settings(updated)
             self.preferences_changed.emit()
