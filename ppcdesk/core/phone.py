@@ -74,6 +74,12 @@ def area_code(e164: str) -> str | None:
 
 
 _STATE_BY_AREA_CODE: dict[str, str] = {}
+# The NANP area codes that span several provinces or territories (867: Yukon, Northwest
+# Territories, Nunavut; 902 and its overlay 782: Nova Scotia, Prince Edward Island; found by
+# geocoding every prefix). Their state comes from each number's own prefix, never from a
+# neighbour's, or the answer would depend on which number was seen first (and a resumed sync
+# would store other states than an uninterrupted one).
+_MULTI_REGION_AREA_CODES = frozenset({"867", "902", "782"})
 
 
 def _state_from_geocoder(e164: str) -> str | None:
@@ -91,6 +97,8 @@ def state_of(e164: str) -> str | None:
     npa = area_code(e164)
     if npa is None:
         return None
+    if npa in _MULTI_REGION_AREA_CODES:
+        return _state_from_geocoder(e164)
     # Area codes do not cross state lines, so one answer per area code is enough (a number in
     # an unmapped prefix of the area code still gets the state its neighbours gave).
     known = _STATE_BY_AREA_CODE.get(npa)

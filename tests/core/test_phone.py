@@ -47,6 +47,14 @@ def test_state_comes_from_the_area_code(e164: str, state: str) -> None:
     assert phone.geo(e164).valid
 
 
+def test_the_northern_territories_area_code_never_borrows_a_neighbours_state() -> None:
+    # 867 serves Yukon, the Northwest Territories and Nunavut: a number whose prefix names
+    # no territory must not inherit the one an earlier number named, whatever the order.
+    assert phone.state_of("+18679798026") == "NU"  # Iqaluit
+    assert phone.state_of("+18678678554") is None  # "Northwest Territories/Nunavut/Yukon"
+    assert phone.state_of("+18679798026") == "NU"
+
+
 @pytest.mark.parametrize("e164", ["+18005550100", "+18885550100", "+18335550100"])
 def test_toll_free_numbers_have_no_state(e164: str) -> None:
     geo = phone.geo(e164)
