@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -20,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("PPCDESK_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
+# Prism serves Twilio's API description to tests/telephony/test_prism.py (../shared/twilio).
+PRISM = "@stoplight/prism-cli@5.14.2"
+PRISM_DIR = ROOT / ".cache" / "prism"
 
 
 def say(text: str) -> None:
@@ -50,6 +54,25 @@ def ensure_venv(extras: str) -> None:
     stamp.write_text(digest)
 
 
+def ensure_prism() -> None:
+    """Install Prism under .cache/prism for tests/telephony/test_prism.py, once.
+
+    Prism serves Twilio's own API description (../shared/twilio). Without npm this only says
+    so: the Prism tests then skip, or fail under CI=true, with the reason.
+    """
+    if (PRISM_DIR / "node_modules" / ".bin" / "prism").exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm not found: the Prism tests will not run (Debian: apt-get install nodejs npm)")
+        return
+    PRISM_DIR.mkdir(parents=True, exist_ok=True)
+    code = subprocess.call([npm, "install", "--prefix", str(PRISM_DIR), "--no-audit",
+                            "--no-fund", PRISM], cwd=ROOT)
+    if code:
+        say(f"installing Prism failed with exit code {code}; the Prism tests will not run")
+
+
 def run(args: list[str]) -> None:
     ensure_venv("")
     os.chdir(ROOT)
@@ -63,6 +86,7 @@ def test(args: list[str]) -> None:
     sh(PY, "-m", "ruff", "check", "ppcdesk", "tests", "benchmarks", "installers", env=env)
     sh(PY, "-m", "mypy", env=env)
     sh(BIN / "lint-imports", env=env)
+    ensure_prism()
     # 1. Everything but the UI, with Qt blocked: proves the core runs without PySide6.
     sh(PY, "-m", "pytest", "-p", "no:pytest-qt", "--ignore=tests/ui", *args,
        env=dict(env, PPCDESK_BLOCK_QT="1"))

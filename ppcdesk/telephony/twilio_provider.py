@@ -1,0 +1,388 @@
+"""Read the user's Twilio account through the official SDK, as a TelephonyProvider.
+
+Why one module: it is the only importer of ``twilio`` (an import-linter contract says so), so an
+SDK upgrade or a wire-format surprise is fixed here and nowhere else. Three jobs:
+
+* route: every request, ``next_page_uri`` follow-ups included, goes through one HTTP client that
+  rewrites ``https://*.twilio.com`` to ``base_url`` (``PPCDESK_TWILIO_API_URL``, tests and
+  mocks) and retries 429, 5xx and dropped connections with retry.py's backoff;
+* translate: each failure becomes one named error from provider.py;
+* validate: each SDK instance becomes a provider record or a BadRecordError naming its sid, so
+  one odd record never aborts a listing.
+
+Cursors are the ``next_page_uri`` Twilio sent (``/2010-04-01/Accounts/AC.../Calls.json?...``):
+they carry the listing's filters, so a resumed listing continues the same window.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from ppcdesk.core.errors import MoneyError
+from ppcdesk.core.money import to_micros
+from ppcdesk.telephony.provider import (
+    AccountStatus,
+    AccountSuspendedError,
+    BadRecordError,
+    CallRecord,
+    CredentialsRejectedError,
+    NetworkDownError,
+    NumberRecord,
+    Page,
+    ProviderError,
+    RecordingRecord,
+)
+from ppcdesk.telephony.retry import DEFAULT_POLICY, NETWORK_ERRORS, Retrier, RetryPolicy, describe
+
+_log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.twilio.com"
+API_URL_VARIABLE = "PPCDESK_TWILIO_API_URL"
+_TWILIO_HOST = re.compile(r"^https://(?:[A-Za-z0-9-]+\.)*twilio\.com(?=[/?]|$)")
+_SID = {prefix: re.compile(rf"{prefix}[0-9a-fA-F]{{32}}") for prefix in ("AC", "CA", "PN", "RE")}
+_SUSPENDED_CODE = 20005  # "Account not active"
+T = TypeVar("T")
+
+
+def _http_error(status: int, body: str) -> ProviderError:
+    """Turn a Twilio error answer ({"code", "message", ...}) into one named error."""
+    code, message = status, ""
+    try:
+        payload = json.loads(body)
+        code, message = int(payload.get("code") or status), str(payload.get("message") or "")
+    except (ValueError, TypeError, AttributeError):
+        pass
+    if status in {401, 403} and code == _SUSPENDED_CODE:
+        return AccountSuspendedError(f"the Twilio account is not active (Twilio error {code}); "
+                                     "check its status in the Twilio console")
+    if status == 401:
+        return CredentialsRejectedError(
+            f"credentials rejected (Twilio error {code}): check the Account SID and the auth "
+            "token or API key, which may have been revoked")
+    return ProviderError(f"Twilio answered HTTP {status} (error {code}: {message or 'no detail'})")
+
+
+class _RoutingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
+    """The SDK's documented extension point: reroute to ``base_url``, retry, name errors."""
+
+    def __init__(self, base_url: str, retrier: Retrier, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._base_url, self._retrier = base_url, retrier
+
+    def request(self, method: str, url: str, params: dict[str, object] | None = None,
+                data: dict[str, object] | None = None, headers: dict[str, str] | None = None,
+                auth: tuple[str, str] | None = None, timeout: float | None = None,
+                allow_redirects: bool = False) -> Any:
+        url = reroute(url, self._base_url)
+
+        def send() -> Any:
+            return super(_RoutingHttpClient, self).request(
+                method, url, params=params, data=data, headers=headers, auth=auth,
+                timeout=timeout, allow_redirects=allow_redirects)
+
+        answer = self._retrier.send(send, urlsplit(url).netloc)
+        if answer.status_code >= 400:
+            raise _http_error(answer.status_code, answer.text)
+        return answer
+
+
+def reroute(url: str, base_url: str) -> str:
+    """Point a Twilio URL at ``base_url`` (``https://api.twilio.com/x`` -> ``{base_url}/x``)."""
+    return _TWILIO_HOST.sub(base_url.rstrip("/"), url, count=1)
+
+
+class TwilioProvider:
+    """A TelephonyProvider over one Twilio account, with an auth token or an API key."""
+
+    def __init__(self, account_sid: str, *, auth_token: str | None = None,
+                 api_key_sid: str | None = None, api_key_secret: str | None = None,
+                 base_url: str | None = None, sleep: Callable[[float], object] = time.sleep,
+                 page_size: int = 1000, policy: RetryPolicy = DEFAULT_POLICY,
+                 jitter: Callable[[], float] = random.random, timeout: float = 30.0) -> None:
+        if not _SID["AC"].fullmatch(account_sid):
+            raise CredentialsRejectedError(
+                "an Account SID is AC followed by 32 hexadecimal digits; check for a typo")
+        if api_key_sid and api_key_secret:
+            username, password = api_key_sid, api_key_secret
+        elif auth_token:
+            username, password = account_sid, auth_token
+        else:
+            raise ValueError("give an auth token, or an API key SID with its secret")
+        if not 1 <= page_size <= 1000:  # Twilio refuses more; the SDK would not stop us
+            raise ValueError(f"page_size must be 1..1000, not {page_size}")
+        self.account_sid = account_sid
+        self.base_url = (base_url or os.environ.get(API_URL_VARIABLE) or DEFAULT_API_URL
+                         ).rstrip("/")
+        self._page_size, self._timeout = page_size, timeout
+        self._retrier = Retrier(policy, sleep, jitter)
+        self._auth = (username, password)
+        self._session = requests.Session()
+        self._http = _RoutingHttpClient(self.base_url, self._retrier, timeout)
+        self._client = Client(username, password, account_sid, http_client=self._http)
+        self._account = self._client.api.v2010.account
+
+    def __repr__(self) -> str:  # never the secret
+        return f"TwilioProvider({self.account_sid!r}, base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        """Release the pooled connections (the SDK's and the downloads')."""
+        self._session.close()
+        if self._http.session is not None:
+            self._http.session.close()
+
+    def __enter__(self) -> TwilioProvider:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def account(self) -> AccountStatus:
+        """Fetch the account: proves the credentials and reads its standing."""
+        fetched = _read(lambda: self._client.api.v2010.accounts(self.account_sid).fetch())
+        status = str(fetched.status or "")
+        if status in {"suspended", "closed"}:
+            raise AccountSuspendedError(f"the Twilio account {self.account_sid} is {status}")
+        return AccountStatus(str(fetched.sid or self.account_sid),
+                             str(fetched.friendly_name or ""), status)
+
+    def numbers(self) -> Iterator[Page[NumberRecord]]:
+        listing = self._account.incoming_phone_numbers
+        return self._pages(listing, "IncomingPhoneNumbers", None, _number_record,
+                           lambda: listing.page(page_size=self._page_size))
+
+    def calls(self, started_from: int, started_before: int | None,
+              cursor: str | None = None) -> Iterator[Page[CallRecord]]:
+        """Every leg (parents and children) with ``StartTime>`` / ``StartTime<`` filters.
+
+        Twilio may read the filters by day only: records just outside the window can come
+        back, which an upsert by sid absorbs.
+        """
+        listing = self._account.calls
+        window: dict[str, datetime] = {"start_time_after": _utc(started_from)}
+        if started_before is not None:
+            window["start_time_before"] = _utc(started_before)
+        return self._pages(listing, "Calls", cursor, _call_record,
+                           lambda: listing.page(page_size=self._page_size, **window))
+
+    def recordings(self, created_from: int, cursor: str | None = None
+                   ) -> Iterator[Page[RecordingRecord]]:
+        listing = self._account.recordings
+        return self._pages(listing, "Recordings", cursor, _recording_record, lambda: listing.page(
+            page_size=self._page_size, date_created_after=_utc(created_from)))
+
+    def download_recording(self, sid: str, target: Path) -> int:
+        """Stream ``{media}.mp3`` into ``target`` (Basic auth; redirects to storage followed)."""
+        if not _SID["RE"].fullmatch(sid):
+            raise BadRecordError(sid, "not a recording SID")
+        url = f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}.mp3"
+
+        def fetch() -> requests.Response:
+            return self._session.get(url, auth=self._auth, stream=True, allow_redirects=True,
+                                     timeout=self._timeout)
+
+        for attempt in range(self._retrier.policy.network_attempts):
+            answer = self._retrier.send(fetch, urlsplit(url).netloc)
+            with answer:
+                if answer.status_code in {404, 410}:
+                    raise BadRecordError(sid, f"Twilio has no audio for it (HTTP "
+                                              f"{answer.status_code})")
+                if answer.status_code >= 400:
+                    raise _http_error(answer.status_code, answer.text)
+                try:
+                    written = 0
+                    with target.open("wb") as out:
+                        for chunk in answer.iter_content(chunk_size=64 * 1024):
+                            written += out.write(chunk)
+                except (*NETWORK_ERRORS, requests.exceptions.ChunkedEncodingError) as exc:
+                    _log.warning("download of %s broke off (%s); attempt %d", sid, describe(exc),
+                                 attempt + 1)
+                    continue
+                return written
+        raise NetworkDownError(f"the download of recording {sid} kept breaking off")
+
+    # ------------------------------------------------------------------ paging
+    def _pages(self, listing: Any, resource: str, cursor: str | None,
+               mapper: Callable[[Any], T], first: Callable[[], Any]) -> Iterator[Page[T]]:
+        prefix = f"/2010-04-01/Accounts/{self.account_sid}/{resource}.json"
+        if cursor is not None and not cursor.startswith(prefix):
+            raise ValueError(f"this cursor does not continue {resource} of {self.account_sid}")
+
+        def fetch(target: str | None) -> Any:
+            url = DEFAULT_API_URL + (target or "")
+            return _read(first if target is None else lambda: listing.get_page(url))
+
+        page = fetch(cursor)
+        while True:
+            records, bad = _map_page(page, mapper)
+            next_cursor = _next_cursor(page)
+            problem = None
+            if next_cursor is not None and not next_cursor.startswith(prefix):
+                problem = f"a next-page link outside this listing ({next_cursor[:80]!r})"
+            elif next_cursor is not None and next_cursor == cursor:
+                problem = "the same next-page link twice"
+            if problem:  # stop, and say so: the sync logs it, the next overlap window re-reads
+                bad.append(BadRecordError("", f"{resource}: Twilio sent {problem}; the listing "
+                                              "stops here"))
+                next_cursor = None
+            yield Page(tuple(records), next_cursor, tuple(bad))
+            if next_cursor is None:
+                return
+            cursor = next_cursor
+            page = fetch(cursor)
+
+
+def _next_cursor(page: Any) -> str | None:
+    """Return the page's ``next_page_uri`` as a host-free cursor, or None on the last page."""
+    try:
+        url = page.next_page_url
+    except (TypeError, AttributeError):  # a link that is not even text
+        return "?"
+    if not url:
+        return None
+    parts = urlsplit(str(url))
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def _read(fetch: Callable[[], T]) -> T:
+    """Run one SDK call; what the HTTP client did not already name becomes a ProviderError."""
+    try:
+        return fetch()
+    except ProviderError:
+        raise
+    except (TwilioException, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise ProviderError(f"Twilio sent an answer that cannot be read: {exc}") from exc
+
+
+def _map_page(page: Any, mapper: Callable[[Any], T]) -> tuple[list[T], list[BadRecordError]]:
+    records: list[T] = []
+    bad: list[BadRecordError] = []
+    while True:
+        try:
+            instance = next(page)
+        except StopIteration:
+            return records, bad
+        except (AttributeError, TypeError, ValueError) as exc:  # not even a JSON object
+            bad.append(BadRecordError("", f"unreadable record ({type(exc).__name__})"))
+            continue
+        try:
+            records.append(mapper(instance))
+        except BadRecordError as exc:
+            _log.warning("skipped a record Twilio sent: %s", exc)
+            bad.append(exc)
+
+
+# ------------------------------------------------------------------ validation
+def _utc(epoch: int) -> datetime:
+    # The SDK formats with strftime and ignores tzinfo: the datetime must already be UTC.
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _sid(value: object, prefix: str, what: str = "sid") -> str:
+    if not isinstance(value, str) or not _SID[prefix].fullmatch(value):
+        raise ValueError(f"{what} {value!r} is not a {prefix} SID")
+    return value
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{field} is missing")
+    return value
+
+
+def _epoch(value: object, field: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):  # the SDK leaves unparseable dates as text
+        raise TypeError(f"{field} {value!r} is not a date")
+    if value.tzinfo is None:  # the SDK's dates are UTC; never read one in the local zone
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())
+
+
+def _seconds(value: object, field: str, *, unknown: int | None = None) -> int:
+    if value is None or value == "" or (unknown is not None and str(value) == str(unknown)):
+        return 0
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not text.isdigit():
+        raise ValueError(f"{field} {value!r} is not a number of seconds")
+    return int(text)
+
+
+def _cost(value: object) -> int | None:
+    """Read Twilio's price (``"-0.0085"``, charges are negative) as a positive cost."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise TypeError(f"price {value!r} is not an amount")
+    return _cost_of(str(value))  # str() of a JSON number is its shortest exact text
+
+
+@functools.lru_cache(maxsize=4096)  # a few hundred distinct prices cover a whole account
+def _cost_of(text: str) -> int:
+    try:
+        return abs(to_micros(text))
+    except MoneyError as exc:
+        raise ValueError(f"price {text!r} is not an amount") from exc
+
+
+def _validated(sid: object, prefix: str, build: Callable[[str], T]) -> T:
+    """Build a record, or raise BadRecordError naming the sid and what was wrong."""
+    name = sid if isinstance(sid, str) else ""
+    try:
+        return build(_sid(sid, prefix))
+    except (ValueError, TypeError) as exc:
+        raise BadRecordError(name, str(exc)) from None
+
+
+def _call_record(call: Any) -> CallRecord:
+    def build(sid: str) -> CallRecord:
+        status = _text(call.status, "status")
+        started, ended = _epoch(call.start_time, "start_time"), _epoch(call.end_time, "end_time")
+        if status == "completed" and (started is None or ended is None):
+            raise ValueError("a completed call without its start or end time")
+        caller, called = call._from, call.to  # the SDK has no `from_` attribute
+        if not isinstance(caller, str) or not isinstance(called, str):
+            raise TypeError("from or to is missing")
+        parent = call.parent_call_sid
+        number = call.phone_number_sid
+        return CallRecord(
+            sid=sid, parent_sid=_sid(parent, "CA", "parent_call_sid") if parent else None,
+            from_number=caller, to_number=called, status=status,
+            direction=_text(call.direction, "direction"), started_at=started, ended_at=ended,
+            duration_s=_seconds(call.duration, "duration"), cost_micros=_cost(call.price),
+            phone_number_sid=number if isinstance(number, str) and number else None)
+    return _validated(call.sid, "CA", build)
+
+
+def _number_record(number: Any) -> NumberRecord:
+    return _validated(number.sid, "PN", lambda sid: NumberRecord(
+        sid=sid, e164=_text(number.phone_number, "phone_number"),
+        friendly_name=str(number.friendly_name or ""),
+        created_at=_epoch(number.date_created, "date_created")))
+
+
+def _recording_record(recording: Any) -> RecordingRecord:
+    channels = recording.channels
+    return _validated(recording.sid, "RE", lambda sid: RecordingRecord(
+        sid=sid, call_sid=_sid(recording.call_sid, "CA", "call_sid"),
+        started_at=_epoch(recording.start_time, "start_time"),
+        # Twilio writes -1 while a recording is still being processed.
+        duration_s=_seconds(recording.duration, "duration", unknown=-1),
+        channels=channels if isinstance(channels, int) and channels > 0 else 1,
+        status=_text(recording.status, "status"), cost_micros=_cost(recording.price)))
