@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ppcdesk import __version__
-from ppcdesk.app import bootstrap
+from ppcdesk.app import bootstrap, cli_sync
 from ppcdesk.config import settings
 from ppcdesk.config.paths import Paths
 from ppcdesk.core.errors import PpcdeskError
@@ -29,7 +29,7 @@ from ppcdesk.core.progress import CancelledError, Job, Progress, run_job
 
 log = logging.getLogger(__name__)
 EXIT_ERROR, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 1, 2, 70, 130
-COMMANDS = ("demo", "info", "self-test")
+COMMANDS = ("demo", "info", "self-test", "account", "sync")
 GUI_OPTIONS = {"--db", "--home"}
 
 
@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                               help="check this installation: database, audio, charts, keyring")
     selftest.add_argument("--no-gui", action="store_true",
                           help="skip the checks that need Qt (charts, audio)")
+    cli_sync.add_parsers(sub, common)
     return parser
 
 
@@ -101,6 +102,7 @@ def main(argv: list[str]) -> int:
         paths = bootstrap.setup(args.home, stderr_level=logging.INFO if args.verbose else None)
         handler: Callable[[argparse.Namespace, Paths], dict[str, Any]] = {
             "demo": cmd_demo, "info": cmd_info, "self-test": cmd_self_test,
+            "account": cli_sync.cmd_account, "sync": cli_sync.cmd_sync,
         }[args.command]
         result = handler(args, paths)
     except PpcdeskError as exc:
