@@ -111,6 +111,16 @@ def test_numbers_and_recordings_map(connect: Callable[..., TwilioProvider]) -> N
     assert recording.started_at == 1_476_482_194  # Fri, 14 Oct 2016 21:56:34 +0000
 
 
+def test_a_date_with_an_offset_is_read_as_the_instant_it_names(
+        connect: Callable[..., TwilioProvider], prism: PrismPeer) -> None:
+    """The spec's own example writes "22:23:00 +0100"; the SDK alone would read 22:23 UTC."""
+    prism.set_faults(["example=readIncludeSoftDeleted"])
+    (page,) = list(connect().recordings(1_600_000_000))
+    assert {r.sid: (r.started_at, r.status) for r in page.records} == {
+        "RE" + "a" * 32: (1_644_873_780, "deleted"),  # 21:23 UTC
+        "RE" + "a" * 31 + "b": (1_644_877_380, "completed")}  # 22:23 UTC
+
+
 def test_generated_payloads_are_reported_record_by_record(
         connect: Callable[..., TwilioProvider], prism: PrismPeer) -> None:
     """Prism's schema-generated answer (null end times, null numbers, lorem-ipsum durations

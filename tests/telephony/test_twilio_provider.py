@@ -7,11 +7,14 @@ faults that heal, media, and secrets that never leak. Sleeps are recorded, never
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import random
 import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -19,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from ppcdesk.telephony.fake_twilio import Child, FakeTwilio
+from ppcdesk.telephony.fake_twilio_records import rfc2822
 from ppcdesk.telephony.provider import (
     AccountSuspendedError,
     BadRecordError,
@@ -31,7 +35,7 @@ from ppcdesk.telephony.provider import (
     RateLimitedError,
 )
 from ppcdesk.telephony.retry import Retrier, RetryPolicy, parse_retry_after
-from ppcdesk.telephony.twilio_provider import TwilioProvider, reroute
+from ppcdesk.telephony.twilio_provider import TwilioProvider, parse_rfc2822, reroute
 
 T0 = 1_767_225_600  # 2026-01-01 00:00:00 UTC
 TRACKING, CALLER, BUYER = "+18885550100", "+13055550123", "+12125550199"
@@ -124,6 +128,27 @@ def test_reroute_only_rewrites_twilio_hosts() -> None:
     for other in ("https://evil-twilio.com/x", "https://example.com/api.twilio.com",
                   "http://api.twilio.com.example.net/x"):
         assert reroute(other, base) == other
+
+
+def test_twilio_dates_parse_to_the_instant_they_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    for epoch in [0, T0, 2**31 - 1, *random.Random(3).sample(range(4 * 10**9), 500)]:
+        text = rfc2822(epoch)
+        assert text is not None
+        assert parse_rfc2822(text) == email.utils.parsedate_to_datetime(text)
+    assert parse_rfc2822("Mon, 14 Feb 2022 22:23:00 +0100") == datetime(2022, 2, 14, 21, 23,
+                                                                        tzinfo=UTC)
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:  # "-0000" means "zone unknown": UTC, never the machine's zone
+        assert parse_rfc2822("Fri, 18 Oct 2019 17:02:00 -0000") == datetime(
+            2019, 10, 18, 17, 2, tzinfo=UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    for junk in (None, "", "someday", "Fri, 32 Oct 2019 17:02:00 +0000"):
+        assert parse_rfc2822(junk) is None
+    with pytest.raises(TypeError):
+        parse_rfc2822(20191018)
 
 
 # ------------------------------------------------------------------ the provider
@@ -408,6 +433,7 @@ def test_no_secret_in_logs_errors_or_repr(caplog: pytest.LogCaptureFixture, tmp_
         for credentials, token in logins:
             provider = TwilioProvider(fake.account_sid, base_url=fake.url, sleep=sleeps.append,
                                       policy=FAST, **credentials)
+            assert provider.account().status == "active"  # Twilio's answer holds auth_token
             fake.fail_next([429, 503, 0, -1])
             list(provider.numbers())
             list(provider.calls(T0, None))
