@@ -34,6 +34,13 @@ PRISM_ACCOUNT = "AC" + "a" * 32  # the account the spec's examples (and their li
 START_TIMEOUT = 30.0
 
 
+@pytest.fixture(autouse=True)
+def _loopback_bypasses_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send loopback traffic directly even where HTTP(S)_PROXY is set, as on some CI hosts."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+
+
 @pytest.fixture
 def fake_twilio() -> Iterator[FakeTwilio]:
     """A fake Twilio account on a free loopback port, empty until the test fills it."""
