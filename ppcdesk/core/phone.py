@@ -29,6 +29,7 @@ US_STATES = {
     "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR", "Pennsylvania": "PA",
     "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD", "Tennessee": "TN",
     "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA", "Washington": "WA",
+    "Washington State": "WA",  # how the geocoder names most of Washington's numbers
     "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY", "Puerto Rico": "PR",
     # Canada: provinces and territories, by the same two-letter convention.
     "Alberta": "AB", "British Columbia": "BC", "Manitoba": "MB", "New Brunswick": "NB",
@@ -73,7 +74,6 @@ def area_code(e164: str) -> str | None:
     return e164[2:5] if e164.startswith("+1") and len(e164) == 12 else None
 
 
-_STATE_BY_AREA_CODE: dict[str, str] = {}
 # The NANP area codes that span several provinces or territories (867: Yukon, Northwest
 # Territories, Nunavut; 902 and its overlay 782: Nova Scotia, Prince Edward Island; found by
 # geocoding every prefix). Their state comes from each number's own prefix, never from a
@@ -99,15 +99,19 @@ def state_of(e164: str) -> str | None:
         return None
     if npa in _MULTI_REGION_AREA_CODES:
         return _state_from_geocoder(e164)
-    # Area codes do not cross state lines, so one answer per area code is enough (a number in
-    # an unmapped prefix of the area code still gets the state its neighbours gave).
-    known = _STATE_BY_AREA_CODE.get(npa)
-    if known is not None:
-        return known
-    state = _state_from_geocoder(e164)
-    if state is not None:
-        _STATE_BY_AREA_CODE[npa] = state
-    return state
+    return _state_of_area_code(npa)
+
+
+@lru_cache(maxsize=1024)
+def _state_of_area_code(npa: str) -> str | None:
+    """The state of a single-region area code, from one fixed number in it.
+
+    Area codes do not cross state lines, so one answer per area code is right for every number
+    in it (one in an unmapped prefix too, since the geocoder falls back to the area code's own
+    entry). Asking about a fixed number, not the first caller seen, keeps ``state_of`` a pure
+    function: the same number gets the same state in every process, whatever came before.
+    """
+    return _state_from_geocoder(f"+1{npa}2000000")
 
 
 @lru_cache(maxsize=65536)

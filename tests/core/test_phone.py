@@ -40,6 +40,7 @@ def test_what_is_not_a_phone_number_is_refused_naming_the_input(text: str) -> No
     ("+15125550123", "TX"),  # Austin
     ("+14165550199", "ON"),  # Toronto: provinces count like states
     ("+13125550123", "IL"),
+    ("+12065550123", "WA"),  # the geocoder says "Washington State"
 ])
 def test_state_comes_from_the_area_code(e164: str, state: str) -> None:
     assert phone.state_of(e164) == state
