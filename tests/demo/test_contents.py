@@ -1,0 +1,151 @@
+"""What a demo year holds: each thing a later feature (rules, KPIs, the player) must find."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from demo_support import CALLS, END, Rows, count, new_database, query
+from ppcdesk.app import cli
+from ppcdesk.config.paths import resources_dir
+from ppcdesk.core.phone import state_of
+from ppcdesk.demo.cast import AREA_CODES, CLIPS
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
+    assert cli.main([*args, "--json"]) == 0
+    result: dict[str, object] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_the_counts_are_what_the_command_reports(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "demo.sqlite"
+    reported = run_cli(capsys, "--db", str(path), "demo", "--calls", "4000", "--seed", "5",
+                       "--end", END.isoformat())
+    stored = {name: count(path, table) for name, table in (
+        ("calls", "calls"), ("legs", "call_legs"), ("recordings", "recordings"),
+        ("spend", "media_spend"))}
+    assert {name: reported[name] for name in stored} == stored
+    assert stored["calls"] == 4000
+    info = run_cli(capsys, "--db", str(path), "info")
+    assert {name: info[name] for name in ("calls", "legs", "recordings")} == {
+        name: stored[name] for name in ("calls", "legs", "recordings")}
+
+
+def test_one_call_in_ten_to_one_in_five_comes_from_a_repeat_caller(
+        demo_db: Path) -> None:
+    callers = [c for (c,) in query(demo_db, "SELECT caller FROM calls ORDER BY started_at, id")]
+    seen: set[str] = set()
+    repeats = 0
+    for caller in callers:
+        if caller != "anonymous":
+            repeats += caller in seen
+            seen.add(caller)
+    assert 0.10 <= repeats / len(callers) <= 0.20
+
+
+def test_forwards_go_unanswered_busy_and_failed_too(demo_db: Path) -> None:
+    statuses: dict[str, int] = dict(
+        query(demo_db, "SELECT status, COUNT(*) FROM call_legs GROUP BY status"))
+    assert set(statuses) == {"completed", "no-answer", "busy", "failed"}
+    assert statuses["no-answer"] > statuses["busy"] > statuses["failed"] > 0
+
+
+def test_apex_hangs_up_just_before_the_90_second_buffer(demo_db: Path) -> None:
+    def answered_by_apex(low: int, high: int) -> int:
+        return int(query(
+            demo_db, "SELECT COUNT(*) FROM calls JOIN buyers b ON b.id = calls.buyer_id "
+            "WHERE b.name = 'Apex Auto Insurance Group' AND connected_s BETWEEN ? AND ?",
+            low, high)[0][0])
+
+    before, after = answered_by_apex(75, 89), answered_by_apex(90, 104)
+    assert before > 3 * after > 0
+
+
+def test_clicksurge_sends_far_more_short_calls_than_anyone(demo_db: Path) -> None:
+    rates: dict[str, float] = dict(query(
+        demo_db, "SELECT p.name, AVG(connected_s < 90) FROM calls "
+        "JOIN publishers p ON p.id = calls.publisher_id WHERE buyer_id IS NOT NULL "
+        "GROUP BY p.name"))
+    junk = rates.pop("ClickSurge Network")
+    assert junk > 1.4 * max(rates.values())
+
+
+# phonenumbers names 206's state "Washington State", which core.phone.US_STATES does not know
+# yet: a real Seattle caller gets no state either. Strict, so the fix there shows up here.
+KNOWN_GAPS = {"206": "core.phone.US_STATES lacks 'Washington State' (phonenumbers' name)"}
+
+
+@pytest.mark.parametrize(("code", "state"), [
+    pytest.param(code, state, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[code]))
+    if code in KNOWN_GAPS else (code, state)
+    for code, state, _ in AREA_CODES])
+def test_every_demo_area_code_lies_in_its_state(code: str, state: str) -> None:
+    assert state_of(f"+1{code}2345678") == state
+
+
+def test_recordings_play_files_that_ship_with_ppcdesk(demo_db: Path) -> None:
+    paths = {p for (p,) in query(demo_db, "SELECT DISTINCT local_path FROM recordings")}
+    assert paths == set(CLIPS)
+    for path in paths:
+        assert (resources_dir() / path).is_file(), path
+    states = query(demo_db, "SELECT DISTINCT file_state, status FROM recordings")
+    assert states == [("bundled", "completed")]
+
+
+def _columns(db: Path, pattern: str) -> list[tuple[str, str]]:
+    tables = [t for (t,) in query(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                      "AND name NOT LIKE 'sqlite_%'")]
+    return [(table, column) for table in tables
+            for (_cid, column, *_rest) in query(db, f'PRAGMA table_info("{table}")')
+            if re.search(pattern, column)]
+
+
+@pytest.mark.parametrize(("pattern", "kind"), [
+    (r"_at$", "UTC epoch seconds"),
+    (r"_micros$", "integer micros"),
+    (r"^duration_s$|^connected_s$|^time_to_answer_s$", "whole seconds"),
+])
+def test_times_and_money_are_integers(demo_db: Path, pattern: str,
+                                      kind: str) -> None:
+    columns = _columns(demo_db, pattern)
+    assert columns, kind
+    for table, column in columns:
+        types = {t for (t,) in query(demo_db, f'SELECT DISTINCT typeof("{column}") FROM "{table}"')}
+        assert types <= {"integer", "null"}, f"{table}.{column} should hold {kind}: {types}"
+
+
+def test_times_fall_in_the_year_that_ends_on_the_end_day(demo_db: Path) -> None:
+    first, last = query(demo_db, "SELECT MIN(started_at), MAX(ended_at) FROM calls")[0]
+    year_start = 1_763_701_200  # 2025-11-21 00:00 in New York (EST)
+    year_end = 1_795_237_200  # 2026-11-21 00:00 in New York (EST)
+    assert year_start - 12 * 3600 <= first
+    assert last <= year_end + 14 * 3600  # the latest zone (Hawaii is not a campaign zone)
+
+
+def test_the_workspace_says_it_is_a_demo(demo_db: Path) -> None:
+    assert query(demo_db, "SELECT name, is_demo FROM workspace") == [("Demo workspace", 1)]
+    summary = json.loads(query(demo_db, "SELECT summary FROM sync_runs WHERE kind = 'demo'")[0][0])
+    assert summary["calls"] == CALLS
+    assert summary["end"] == END.isoformat()
+
+
+def test_the_database_is_whole_and_in_wal_mode(demo_db: Path) -> None:
+    assert query(demo_db, "PRAGMA integrity_check") == [("ok",)]
+    assert query(demo_db, "PRAGMA foreign_key_check") == []
+    assert query(demo_db, "PRAGMA journal_mode") == [("wal",)]
+    assert not demo_db.with_name(demo_db.name + "-journal").exists()
+
+
+def test_every_index_of_the_schema_is_there_after_the_load(
+        demo_db: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.sqlite"
+    new_database(fresh).dispose()
+    def indexes(db: Path) -> Rows:
+        return query(db, "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+
+    assert indexes(demo_db) == indexes(fresh)
+    assert query(demo_db, "SELECT COUNT(*) FROM sqlite_stat1")[0][0] > 0  # analysed
