@@ -216,8 +216,9 @@ class MainWindow(QMainWindow):
         last = self.services.last_sync()
         if summary is not None:
             when = fmt.when(summary.finished_at or summary.started_at, self.services.zone())
-            outcome = {"ok": f"{summary.calls:,} calls", "running": "interrupted: resumes "
-                       "next time"}.get(summary.status, summary.status)
+            outcome = {"ok": f"ok, {summary.calls:,} calls new or updated",
+                       "running": "interrupted: resumes next time"}.get(summary.status,
+                                                                         summary.status)
             self.sync_label.setText(f"Last sync: {when} ({outcome})")
         elif last is not None and last.kind == "demo":
             self.sync_label.setText("Demo data, generated (no Twilio account)")

@@ -93,7 +93,7 @@ def test_connect_then_sync_brings_the_calls_into_every_page(qtbot, sync_window, 
         assert sync_window.sync_now() is not None
     inbound = sum(1 for c in provider.calls_list if c.parent_sid is None)
     assert sync_window.services.count_calls() == inbound
-    assert f"({inbound:,} calls)" in sync_window.sync_label.text()
+    assert f"(ok, {inbound:,} calls new or updated)" in sync_window.sync_label.text()
     calls = sync_window.pages["calls"]
     sync_window.nav.setCurrentRow(PAGE_KEYS.index("calls"))
     qtbot.waitUntil(lambda: calls.model.rowCount() == inbound, timeout=5_000)

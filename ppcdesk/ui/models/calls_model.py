@@ -27,7 +27,7 @@ def call_columns(zone: Callable[[], str], masked: Callable[[], bool]) -> list[Co
         Column("Tracking number", lambda c: fmt.phone(c.tracking_number)),
         Column("Campaign", lambda c: c.campaign or ""),
         Column("Publisher", lambda c: c.publisher or ""),
-        Column("Buyer", lambda c: c.buyer or ("missed" if c.status == "completed" else "")),
+        Column("Buyer", _buyer),
         Column("Status", lambda c: c.status),
         Column("Duration", lambda c: fmt.duration(c.duration_s), numeric=True),
         Column("Connected", lambda c: fmt.duration(c.connected_s) if c.connected_s else "",
@@ -38,6 +38,15 @@ def call_columns(zone: Callable[[], str], masked: Callable[[], bool]) -> list[Co
         Column("Rec.", lambda c: "●" if c.has_recording else ""),
         Column("Call SID", lambda c: c.sid),
     ]
+
+
+def _buyer(call: CallRow) -> str:
+    """Who took the call; an answered call whose number is no known buyer's says so."""
+    if call.buyer:
+        return call.buyer
+    if call.connected_s > 0:
+        return "answered (unknown buyer)"
+    return "missed" if call.status == "completed" else ""
 
 
 class CallsTableModel(RecordTableModel[CallRow]):

@@ -39,8 +39,8 @@ class AccountsBox(QGroupBox):
             Column("Label", lambda a: a.label),
             Column("Signs in with", lambda a: "API key " + (a.api_key_sid or "")
                    if a.auth_kind == "api_key" else "auth token"),
-            Column("Secret", lambda a: "in keyring" if a.secret_available else
-                   "missing: add it again"),
+            Column("Secret", lambda a: "at hand" if a.secret_available else
+                   "missing: connect it again"),
             Column("Last sync", lambda a: fmt.when(a.last_sync_at, self.zone)),
             Column("Synced up to", lambda a: fmt.when(a.checkpoint_at, self.zone)),
         ])

@@ -87,7 +87,7 @@ class SettingsPage(Page):
         self.accounts_box.show_accounts(accounts, settings.timezone)
         ws = info.workspace
         self.name.setText(f"{ws.name}{'  (demo data)' if ws.is_demo else ''}" if ws else
-                          "not set up yet")
+                          "My workspace")
         self.role.setText(ws.role.value if ws else "—")
         self.database.setText(f"{info.database}  ({info.size_bytes / 1e6:,.1f} MB)")
         self.schema.setText(f"{info.schema_revision} (ppcdesk {info.version})")
