@@ -8,11 +8,18 @@ What is in it, and why (each a thing a later feature must find):
 - one publisher (ClickSurge Network) with junk traffic: short calls, repeats, night calls;
 - Twilio's prices per leg, the newest calls not yet rated, recordings for most answered calls.
 
+It is made in two steps. ``plan`` decides, for the whole year at once, who calls which number
+and when (the part that fixes the calls' order, and that repeat callers look back into).
+``outcomes`` then decides what happened to calls ``[start, stop)``: forwards, legs, talk time,
+prices, recordings. Each block draws from its own random stream, keyed by (seed, start), and
+the blocks are fixed by the number of calls alone (``blocks``), so the year is the same however
+it is consumed; the demo job renders block k+1 on a helper thread while SQLite stores block k.
+
 Everything here is numbers (indexes into the cast, epoch seconds, micros); ``rows`` turns a
-range of calls into the strings and tuples the database stores. Sids are random 128-bit values
-like Twilio's, drawn once and handed out in ascending order along the call order: they look
-the same, and the unique sid indexes then grow at their right edge instead of at random
-places, which halves the cost of storing a large year (see benchmarks/README.md).
+block into the strings and tuples the database stores. Sids are random 128-bit values like
+Twilio's, in ascending order along the call order (block k draws from the k-th slice of the
+128-bit space, sorted): they look the same, and the unique sid indexes then grow at their right
+edge instead of at random places, which halves the cost of storing a large year.
 """
 
 from __future__ import annotations
@@ -25,23 +32,20 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
+from ppcdesk.demo.callers import callers
 from ppcdesk.demo.cast import (
-    AREA_CODES,
     BUYERS,
     CAMPAIGNS,
     CLIPS,
-    FOREIGN_AREA_CODES,
     HOURLY,
     HOURLY_JUNK,
     NUMBERS,
     PUBLISHERS,
     WEEKDAY,
 )
+from ppcdesk.demo.numeric import BoolArray, FloatArray, IntArray, as_ints, normalise
 
 DAYS = 365
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
-FloatArray = NDArray[np.float64]
 SidArray = NDArray[Any]  # (n, 2) big-endian uint64: the sid's 32 hex digits, high word first
 
 # Twilio's list prices, in micros per started minute.
@@ -53,25 +57,47 @@ UNDER_BUFFER_S = 90
 
 PARENT_STATUSES = ("completed", "busy", "failed")
 LEG_STATUSES = ("completed", "no-answer", "busy", "failed")
-ANONYMOUS = -1  # caller code of a withheld number
-# Caller states and provinces by code; code 0 is "unknown" (anonymous or invalid callers).
-STATES: tuple[str | None, ...] = (None, *sorted(
-    {s for _, s, _ in AREA_CODES} | {p for _, p in FOREIGN_AREA_CODES}))
 # Every buyer destination, flattened: a leg stores an index into this.
 DESTINATIONS = tuple(e164 for b in BUYERS for e164 in b.destinations)
 TOLL_FREE_PREFIXES = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 
 
+BLOCK = 20_000  # calls per block of outcomes (and per chunk the demo job stores)
+SPACE = 2**64  # of a sid's high word
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who calls which number, and when: the whole year, in start-time order."""
+
+    seed: int
+    number_idx: IntArray  # index into cast.NUMBERS
+    campaign_idx: IntArray
+    publisher_idx: IntArray
+    junk: BoolArray  # from the junk publisher
+    after_hours: BoolArray  # in the campaign's zone
+    caller: IntArray  # the 10 national digits as a number; callers.ANONYMOUS when withheld
+    caller_state: IntArray  # index into callers.STATES
+    started_at: IntArray
+    rated_before: int  # Twilio has priced the calls that started before this
+
+    @property
+    def count(self) -> int:
+        return len(self.started_at)
+
+
 @dataclass(frozen=True)
 class CallsBlock:
-    """Every generated call, as parallel arrays in start-time order (index = call order)."""
+    """Calls ``[start, stop)`` of a plan with their outcomes; index 0 is call ``start``."""
 
+    start: int
+    stop: int
     sid: SidArray
     number_idx: IntArray  # index into cast.NUMBERS
     campaign_idx: IntArray
     publisher_idx: IntArray
-    caller: IntArray  # the 10 national digits as a number; ANONYMOUS when withheld
-    caller_state: IntArray  # index into STATES
+    caller: IntArray  # the 10 national digits as a number; callers.ANONYMOUS when withheld
+    caller_state: IntArray  # index into callers.STATES
     started_at: IntArray
     duration_s: IntArray
     parent_status: IntArray  # index into PARENT_STATUSES
@@ -97,22 +123,29 @@ class CallsBlock:
 
     @property
     def count(self) -> int:
-        return len(self.started_at)
-
-    @property
-    def leg_count(self) -> int:
-        return len(self.leg_call)
-
-    @property
-    def recording_count(self) -> int:
-        return len(self.rec_call)
+        return self.stop - self.start
 
 
-def _sorted_sids(rng: np.random.Generator, n: int) -> SidArray:
-    """Draw ``n`` random 128-bit sids, ascending (by their high word; ties are ~1e-8 likely)."""
-    words = rng.integers(0, np.iinfo(np.uint64).max, size=(n, 2), dtype=np.uint64,
-                         endpoint=True)
-    words[:, 0].sort()
+def blocks(calls: int, size: int = BLOCK) -> list[tuple[int, int]]:
+    """The blocks a year of ``calls`` calls is made in: ``size`` calls, the first ones smaller.
+
+    The store waits for the first block only: at 1/8, 1/4 and 1/2 of ``size`` it starts sooner.
+    """
+    out = []
+    start, step = 0, max(1, size // 8)
+    while start < calls:
+        out.append((start, min(calls, start + step)))
+        start, step = out[-1][1], min(size, step * 2)
+    return out
+
+
+def _sids(rng: np.random.Generator, count: int, start: int, stop: int, total: int) -> SidArray:
+    """``count`` random sids in the ``[start, stop)`` of ``total`` slices of the sid space,
+    ascending (by their high word; equal high words are ~1e-8 likely and harmless)."""
+    words = np.empty((count, 2), dtype=np.uint64)
+    words[:, 0] = np.sort(rng.integers(start * SPACE // total, stop * SPACE // total,
+                                       size=count, dtype=np.uint64))
+    words[:, 1] = rng.integers(0, SPACE, size=count, dtype=np.uint64)
     out: SidArray = words.astype(">u8")  # big-endian, so the bytes' hex reads in number order
     return out
 
@@ -139,28 +172,16 @@ def _day_weights(first: date, aep: bool) -> FloatArray:
     return out
 
 
-def _normalise(values: list[float] | tuple[float, ...]) -> FloatArray:
-    arr = np.asarray(values, dtype=np.float64)
-    out: FloatArray = arr / arr.sum()
-    return out
-
-
-def _int(values: Any) -> IntArray:
-    out: IntArray = np.asarray(values, dtype=np.int64)
-    return out
-
-
-def generate(calls: int, seed: int, end: date) -> CallsBlock:  # noqa: PLR0915 - one recipe
-    """Make ``calls`` calls over the DAYS days that end on ``end``."""
-    rng = np.random.default_rng(np.random.PCG64(seed))
+def plan(calls: int, seed: int, end: date) -> Plan:
+    """Decide who calls which number and when, for ``calls`` calls in the DAYS ending ``end``."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
     first = end - timedelta(days=DAYS - 1)
     n = calls
     publisher_names = [p.name for p in PUBLISHERS]
-    buyer_names = [b.name for b in BUYERS]
 
     # Campaign, then day (with the campaign's season), then number (publisher share).
-    campaign_idx = _int(rng.choice(len(CAMPAIGNS), size=n,
-                                   p=_normalise([c.weight for c in CAMPAIGNS])))
+    campaign_idx = as_ints(rng.choice(len(CAMPAIGNS), size=n,
+                                   p=normalise([c.weight for c in CAMPAIGNS])))
     number_idx = np.empty(n, dtype=np.int64)
     midnight = np.empty(n, dtype=np.int64)
     for ci, campaign in enumerate(CAMPAIGNS):
@@ -169,24 +190,38 @@ def generate(calls: int, seed: int, end: date) -> CallsBlock:  # noqa: PLR0915 -
         days = rng.choice(DAYS, size=k, p=_day_weights(first, campaign.aep_season))
         midnight[mask] = _day_offsets(first, campaign.timezone)[days]
         mine = [i for i, row in enumerate(NUMBERS) if row[0] == campaign.name]
-        number_idx[mask] = _int(mine)[
-            rng.choice(len(mine), size=k, p=_normalise([NUMBERS[i][4] for i in mine]))]
-    publisher_idx = _int([publisher_names.index(row[1]) for row in NUMBERS])[number_idx]
+        number_idx[mask] = as_ints(mine)[
+            rng.choice(len(mine), size=k, p=normalise([NUMBERS[i][4] for i in mine]))]
+    publisher_idx = as_ints([publisher_names.index(row[1]) for row in NUMBERS])[number_idx]
     junk: BoolArray = np.array([p.junk for p in PUBLISHERS])[publisher_idx]
 
-    # Time of day in the campaign's zone.
-    hour = _int(np.where(junk, rng.choice(24, size=n, p=_normalise(HOURLY_JUNK)),
-                         rng.choice(24, size=n, p=_normalise(HOURLY))))
+    # Time of day in the campaign's zone; junk traffic keeps its own clock.
+    hour = np.empty(n, dtype=np.int64)
+    hour[junk] = rng.choice(24, size=int(junk.sum()), p=normalise(HOURLY_JUNK))
+    hour[~junk] = rng.choice(24, size=int((~junk).sum()), p=normalise(HOURLY))
     started_at = midnight + hour * 3600 + rng.integers(0, 3600, size=n)
     order = np.argsort(started_at, kind="stable")
     campaign_idx, number_idx, publisher_idx, hour, started_at = (
         a[order] for a in (campaign_idx, number_idx, publisher_idx, hour, started_at))
     junk = junk[order]
-    after_hours = (hour < 8) | (hour >= 20)
+    caller, caller_state = callers(rng, campaign_idx, junk, started_at)
+    # Twilio rates a call some minutes after it ends: the newest calls have no price yet.
+    newest = int(started_at[-1]) if n else 0
+    return Plan(seed=seed, number_idx=number_idx, campaign_idx=campaign_idx,
+                publisher_idx=publisher_idx, junk=junk, after_hours=(hour < 8) | (hour >= 20),
+                caller=caller, caller_state=caller_state, started_at=started_at,
+                rated_before=newest - 2 * 3600)
 
-    caller, caller_state = _callers(rng, campaign_idx, junk, started_at)
 
-    # What happens to the call.
+def outcomes(year: Plan, start: int, stop: int) -> CallsBlock:
+    """Decide what happened to calls ``[start, stop)`` of ``year``."""
+    rng = np.random.default_rng(np.random.SeedSequence(year.seed, spawn_key=(1, start)))
+    n = stop - start
+    s = slice(start, stop)
+    campaign_idx, number_idx, junk = year.campaign_idx[s], year.number_idx[s], year.junk[s]
+    after_hours, started_at = year.after_hours[s], year.started_at[s]
+    buyer_names = [b.name for b in BUYERS]
+
     ivr_s = rng.integers(2, 13, size=n)
     abandon = rng.random(n) < np.where(junk, 0.12, 0.04)  # hung up in the IVR, never forwarded
     parent_failed = rng.random(n) < 0.004  # carrier trouble: failed or busy before the IVR
@@ -198,24 +233,24 @@ def generate(calls: int, seed: int, end: date) -> CallsBlock:  # noqa: PLR0915 -
         mask = campaign_idx == ci
         names = [name for name, _ in campaign.buyers]
         picks = rng.choice(len(names), size=int(mask.sum()),
-                           p=_normalise([share for _, share in campaign.buyers]))
-        buyer_choice[mask] = _int([buyer_names.index(x) for x in names])[picks]
+                           p=normalise([share for _, share in campaign.buyers]))
+        buyer_choice[mask] = as_ints([buyer_names.index(x) for x in names])[picks]
     rates = np.array([b.answer_rate for b in BUYERS])
     answer_rate = np.where(after_hours, rates[buyer_choice] * 0.4, rates[buyer_choice])
     leg1_answered = forwarded & (rng.random(n) < answer_rate)
     leg1_outcome = rng.random(n)
     # 0 completed, 1 no-answer, 2 busy, 3 failed (LEG_STATUSES)
-    leg1_status = _int(np.where(leg1_answered, 0, np.where(
+    leg1_status = as_ints(np.where(leg1_answered, 0, np.where(
         leg1_outcome < 0.72, 1, np.where(leg1_outcome < 0.94, 2, 3))))
     # Fail-over: half of the unanswered first forwards ring a second buyer of the campaign.
     second_buyer = _other_buyer(campaign_idx, buyer_choice, buyer_names)
     failover = forwarded & ~leg1_answered & (second_buyer >= 0) & (rng.random(n) < 0.5)
     rate2 = rates[np.maximum(second_buyer, 0)]
     leg2_answered = failover & (rng.random(n) < np.where(after_hours, rate2 * 0.4, rate2))
-    leg2_status = _int(np.where(leg2_answered, 0, np.where(rng.random(n) < 0.8, 1, 2)))
+    leg2_status = as_ints(np.where(leg2_answered, 0, np.where(rng.random(n) < 0.8, 1, 2)))
 
     answered = leg1_answered | leg2_answered
-    answering_buyer = _int(np.where(leg1_answered, buyer_choice,
+    answering_buyer = as_ints(np.where(leg1_answered, buyer_choice,
                                     np.where(leg2_answered, second_buyer, -1)))
     ring1 = np.clip(rng.gamma(2.0, 5.0, size=n), 3, 40).astype(np.int64)
     ring1 = np.where(leg1_answered, ring1, np.where(leg1_status == 1, 30, 2))  # no-answer: 30 s
@@ -223,19 +258,17 @@ def generate(calls: int, seed: int, end: date) -> CallsBlock:  # noqa: PLR0915 -
     ring2 = np.where(failover & ~leg2_answered, np.where(leg2_status == 1, 30, 2), ring2)
 
     talk = np.where(answered, _talk_times(rng, n, junk, answering_buyer), 0)
-    time_to_answer = _int(np.where(leg1_answered, ivr_s + ring1,
+    time_to_answer = as_ints(np.where(leg1_answered, ivr_s + ring1,
                                    np.where(leg2_answered, ivr_s + ring1 + ring2, -1)))
     tail = rng.integers(0, 3, size=n)
-    duration = _int(np.where(
+    duration = as_ints(np.where(
         forwarded, ivr_s + ring1 + ring2 + talk + tail,
         np.where(abandon, rng.integers(1, 25, size=n), 0)))
-    parent_status = _int(np.where(parent_failed, np.where(rng.random(n) < 0.5, 2, 1), 0))
+    parent_status = as_ints(np.where(parent_failed, np.where(rng.random(n) < 0.5, 2, 1), 0))
 
     toll_free = np.array([row[2][2:5] in TOLL_FREE_PREFIXES for row in NUMBERS])[number_idx]
     minutes = (duration + 59) // 60
     cost = minutes * np.where(toll_free, INBOUND_TOLL_FREE_PER_MIN, INBOUND_LOCAL_PER_MIN)
-    # Twilio rates a call some minutes after it ends: the newest calls have no price yet.
-    rated = started_at < (started_at.max() if n else 0) - 2 * 3600
 
     legs = _legs(rng, forwarded, failover, (buyer_choice, second_buyer),
                  (leg1_status, leg2_status), (leg1_answered, leg2_answered),
@@ -244,72 +277,22 @@ def generate(calls: int, seed: int, end: date) -> CallsBlock:  # noqa: PLR0915 -
 
     recorded = answered & (rng.random(n) < np.where(junk, 0.7, 0.93))
     rec_call = np.flatnonzero(recorded).astype(np.int64)
+    total = year.count
     return CallsBlock(
-        sid=_sorted_sids(rng, n), number_idx=number_idx, campaign_idx=campaign_idx,
-        publisher_idx=publisher_idx, caller=caller, caller_state=caller_state,
-        started_at=started_at, duration_s=duration, parent_status=parent_status,
-        cost_micros=_int(cost), rated=rated, connected_s=_int(talk),
+        start=start, stop=stop, sid=_sids(rng, n, start, stop, total),
+        number_idx=number_idx, campaign_idx=campaign_idx,
+        publisher_idx=year.publisher_idx[s], caller=year.caller[s],
+        caller_state=year.caller_state[s], started_at=started_at, duration_s=duration,
+        parent_status=parent_status, cost_micros=as_ints(cost),
+        rated=started_at < year.rated_before, connected_s=as_ints(talk),
         time_to_answer_s=time_to_answer, buyer_idx=answering_buyer, legs_cost_micros=legs_cost,
-        leg_call=legs["call"], leg_sid=_sorted_sids(rng, len(legs["call"])),
+        leg_call=legs["call"], leg_sid=_sids(rng, len(legs["call"]), start, stop, total),
         leg_dest=legs["dest"], leg_buyer_idx=legs["buyer"], leg_status=legs["status"],
         leg_started_at=legs["start"], leg_duration_s=legs["duration"],
         leg_cost_micros=legs["cost"],
-        rec_call=rec_call, rec_sid=_sorted_sids(rng, len(rec_call)),
-        rec_clip=_int(rng.choice(len(CLIPS), size=len(rec_call))),
+        rec_call=rec_call, rec_sid=_sids(rng, len(rec_call), start, stop, total),
+        rec_clip=as_ints(rng.choice(len(CLIPS), size=len(rec_call))),
     )
-
-
-def _callers(rng: np.random.Generator, campaign_idx: IntArray, junk: BoolArray,
-             started_at: IntArray) -> tuple[IntArray, IntArray]:
-    """Caller numbers (as codes) and states: local to the campaign's states mostly, and a
-    share of calls from someone who called the same campaign hours or days before."""
-    n = len(campaign_idx)
-    codes = _int([int(c) for c, _, _ in AREA_CODES])
-    area_state = _int([STATES.index(s) for _, s, _ in AREA_CODES])
-    area = _int(rng.choice(len(codes), size=n, p=_normalise([w for _, _, w in AREA_CODES])))
-    for ci, campaign in enumerate(CAMPAIGNS):
-        home = _int([i for i, (_, s, _) in enumerate(AREA_CODES) if s in campaign.home_states])
-        mask = (campaign_idx == ci) & (rng.random(n) < 0.7)
-        area[mask] = home[rng.integers(0, len(home), size=int(mask.sum()))]
-    exchange = rng.integers(200, 1000, size=n)
-    exchange = np.where((exchange % 100 == 11) | (exchange == 555), exchange + 1, exchange)
-    caller = codes[area] * 10_000_000 + exchange * 10_000 + rng.integers(0, 10_000, size=n)
-    state = area_state[area]
-
-    kind = rng.random(n)
-    anonymous = junk & (kind < 0.03)
-    invalid = junk & (kind >= 0.03) & (kind < 0.04)  # "+10...": no NANP area code starts at 0
-    foreign = junk & (kind >= 0.04) & (kind < 0.10)
-    caller = np.where(invalid, rng.integers(10**8, 10**9, size=n), caller)
-    foreign_code = _int([int(c) for c, _ in FOREIGN_AREA_CODES])
-    foreign_state = _int([STATES.index(p) for _, p in FOREIGN_AREA_CODES])
-    which = np.arange(n) % len(FOREIGN_AREA_CODES)
-    caller = np.where(foreign, foreign_code[which] * 10_000_000 + caller % 10_000_000, caller)
-    state = np.where(foreign, foreign_state[which], np.where(invalid | anonymous, 0, state))
-    caller = np.where(anonymous, ANONYMOUS, caller)
-
-    # Repeats: the caller of the campaign's latest call some time before (often within the
-    # hour, mostly within days). A repeat of a repeat goes back to the first call of the chain.
-    repeat = rng.random(n) < np.where(junk, 0.35, 0.12)
-    back = np.where(rng.random(n) < 0.4, rng.exponential(20 * 60, size=n),
-                    rng.exponential(3 * 86_400, size=n)).astype(np.int64) + 1
-    source = np.arange(n)
-    for ci in range(len(CAMPAIGNS)):
-        mine = np.flatnonzero(campaign_idx == ci)
-        asks = mine[repeat[mine]]
-        before = np.searchsorted(started_at[mine], started_at[asks] - back[asks],
-                                 side="right") - 1
-        found = before >= 0
-        source[asks[found]] = mine[before[found]]
-    while True:  # pointer jumping: every call points at the root of its chain
-        deeper = source[source]
-        if np.array_equal(deeper, source):
-            break
-        source = deeper
-    copies = caller[source] != ANONYMOUS
-    caller = np.where(copies, caller[source], caller)
-    state = np.where(copies, state[source], state)
-    return _int(caller), _int(state)
 
 
 def _other_buyer(campaign_idx: IntArray, first: IntArray, buyer_names: list[str]) -> IntArray:
@@ -336,7 +319,7 @@ def _talk_times(rng: np.random.Generator, n: int, junk: BoolArray,
     # Apex's agents end many calls in the 15 s before the 90 s buffer.
     bunch = under & (rng.random(n) < 0.3)
     talk = np.where(bunch, rng.uniform(UNDER_BUFFER_S - 15, UNDER_BUFFER_S - 1, size=n), talk)
-    return _int(np.clip(talk, 1, 3600))
+    return as_ints(np.clip(talk, 1, 3600))
 
 
 def _legs(rng: np.random.Generator, forwarded: BoolArray, failover: BoolArray,
@@ -361,11 +344,11 @@ def _legs(rng: np.random.Generator, forwarded: BoolArray, failover: BoolArray,
     pick = dest_pick[call[order]]
     duration = np.concatenate([dur1[first], dur2[second]])[order]
     return {
-        "call": _int(call[order]),
-        "buyer": _int(buyer),
-        "dest": _int(offsets[buyer] + pick % counts[buyer]),
-        "status": _int(np.concatenate([statuses[0][first], statuses[1][second]])[order]),
-        "start": _int(np.concatenate([start1[first], start2[second]])[order]),
-        "duration": _int(duration),
-        "cost": _int((duration + 59) // 60 * OUTBOUND_PER_MIN),
+        "call": as_ints(call[order]),
+        "buyer": as_ints(buyer),
+        "dest": as_ints(offsets[buyer] + pick % counts[buyer]),
+        "status": as_ints(np.concatenate([statuses[0][first], statuses[1][second]])[order]),
+        "start": as_ints(np.concatenate([start1[first], start2[second]])[order]),
+        "duration": as_ints(duration),
+        "cost": as_ints((duration + 59) // 60 * OUTBOUND_PER_MIN),
     }

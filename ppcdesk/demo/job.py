@@ -27,7 +27,6 @@ from ppcdesk.storage import ingest
 from ppcdesk.storage import models as m
 from ppcdesk.storage.db import Database
 
-CHUNK = 20_000  # calls per progress report; about 0.2 s of work each
 WORKSPACE_ZONE = "America/New_York"
 # The demo stores calls in start-time order with ascending sids: these indexes then only grow
 # at their right edge (or at one edge per campaign or publisher), which costs less than
@@ -60,8 +59,8 @@ def write_demo(db: Database, *, calls: int, seed: int, end: date,
         found = conn.exec_driver_sql(_TARGET_SQL).one()
     check_target(*found, replace=replace)
     holds_data = any(found)
-    yield Progress(0, calls, "Generating calls")
-    block = generator.generate(calls, seed, end)
+    yield Progress(0, calls, "Planning calls")
+    year = generator.plan(calls, seed, end)
     created = _midnight(end - timedelta(days=generator.DAYS - 1))
     finished = _midnight(end + timedelta(days=1))
     # Emptying a replaced demo row by row would check every foreign key: switch them off for
@@ -72,29 +71,29 @@ def write_demo(db: Database, *, calls: int, seed: int, end: date,
         if any(found):
             _clear(conn)
         ids = _write_cast(conn, created)
-        parts = rows.chunks(block, rows.CastIds.of(ids), finished, CHUNK)
+        parts = rows.chunks(year, rows.CastIds.of(ids), finished)
+        legs = recordings = 0
         with ingest.bulk_load(conn, calls, keep=ORDERED_INDEXES):
             with prefetched(parts) as ready:
                 for part in ready:
                     ingest.upsert_calls(conn, part.calls)
                     ingest.upsert_legs(conn, part.legs)
                     ingest.upsert_recordings(conn, part.recordings)
+                    legs, recordings = legs + len(part.legs), recordings + len(part.recordings)
                     yield Progress(part.stop, calls, f"Stored {part.stop:,} of {calls:,} calls")
             yield Progress(calls, calls, "Indexing")
-        spend_rows = _write_spend(conn, block, ids, end)
+        spend_rows = _write_spend(conn, year, ids, end)
         conn.execute(insert(m.SyncRun).values(
             kind="demo", started_at=finished, finished_at=finished, status="ok",
-            summary=json.dumps({"calls": calls, "legs": block.leg_count,
-                                "recordings": block.recording_count, "seed": seed,
-                                "end": end.isoformat()}, sort_keys=True)))
+            summary=json.dumps({"calls": calls, "legs": legs, "recordings": recordings,
+                                "seed": seed, "end": end.isoformat()}, sort_keys=True)))
         if holds_data:
             check_foreign_keys(conn, ingest.BULK_TABLES)
         yield Progress(calls, calls, "Saving")
     return ChangeSet.of(
         Entity.WORKSPACE, Entity.NUMBERS, Entity.CAMPAIGNS, Entity.PARTNERS, Entity.CALLS,
         Entity.RECORDINGS, Entity.SPEND, Entity.SYNC,
-        calls=calls, legs=block.leg_count, recordings=block.recording_count,
-        spend=spend_rows,
+        calls=calls, legs=legs, recordings=recordings, spend=spend_rows,
     )
 
 
@@ -166,18 +165,18 @@ def _write_cast(conn: Connection, created: int) -> dict[str, dict[str, int]]:
     return ids
 
 
-def _write_spend(conn: Connection, block: generator.CallsBlock,
+def _write_spend(conn: Connection, year: generator.Plan,
                  ids: dict[str, dict[str, int]], end: date) -> int:
     """Media spend per day for the workspace's own traffic sources: cost per call x calls."""
     first = end - timedelta(days=generator.DAYS - 1)
-    day = (block.started_at - _midnight(first)) // 86_400
+    day = (year.started_at - _midnight(first)) // 86_400
     spend: list[dict[str, Any]] = []
-    rng = np.random.default_rng(block.count)
+    rng = np.random.default_rng(year.count)
     for p_idx, publisher in enumerate(PUBLISHERS):
         if not publisher.cost_per_call_cents:
             continue
         for c_idx, campaign in enumerate(CAMPAIGNS):
-            mask = (block.publisher_idx == p_idx) & (block.campaign_idx == c_idx)
+            mask = (year.publisher_idx == p_idx) & (year.campaign_idx == c_idx)
             if not mask.any():
                 continue
             per_day = np.bincount(np.clip(day[mask], 0, generator.DAYS - 1),

@@ -1,9 +1,9 @@
-"""Turn generated calls into the rows ingest stores, one chunk of calls at a time.
+"""Turn generated calls into the rows ingest stores, one block of calls at a time.
 
-A chunk's rows are built column by column into a numpy object table and flattened with one
+A block's rows are built column by column into a numpy object table and flattened with one
 ``tolist()``: C loops instead of a Python loop per row, and the writer gets ``FlatRows`` it
-can bind as they are. The strings (sids, numbers, statuses) are made here, per chunk, so a
-helper thread can render chunk k+1 while SQLite stores chunk k.
+can bind as they are. The strings (sids, numbers, statuses) are made here, per block, so a
+helper thread can make block k+1 while SQLite stores block k.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ppcdesk.demo import generator
+from ppcdesk.demo import callers, generator
 from ppcdesk.demo.cast import BUYERS, CAMPAIGNS, CLIP_CHANNELS, CLIPS, NUMBERS, PUBLISHERS
-from ppcdesk.demo.generator import CallsBlock, IntArray, SidArray
+from ppcdesk.demo.generator import CallsBlock, Plan, SidArray
+from ppcdesk.demo.numeric import IntArray
 from ppcdesk.storage.ingest import FlatRows
 
 ObjectArray = NDArray[np.object_]
@@ -46,7 +47,7 @@ class CastIds:
 
 @dataclass(frozen=True)
 class Chunk:
-    """The rows of calls ``[start, stop)``, with their legs and recordings."""
+    """The rows of calls ``[start, stop)`` of a year, with their legs and recordings."""
 
     start: int
     stop: int
@@ -62,7 +63,7 @@ def _objects(values: Sequence[Any]) -> ObjectArray:
 
 
 _CALLED = _objects([row[2] for row in NUMBERS])
-_STATES = _objects(generator.STATES)
+_STATES = _objects(callers.STATES)
 _PARENT_STATUSES = _objects(generator.PARENT_STATUSES)
 _LEG_STATUSES = _objects(generator.LEG_STATUSES)
 _DESTINATIONS = _objects(generator.DESTINATIONS)
@@ -98,64 +99,48 @@ def _table(columns: Sequence[Any], count: int) -> FlatRows:
     return FlatRows(table.ravel().tolist(), len(columns))
 
 
-def chunk(block: CallsBlock, ids: CastIds, updated_at: int, start: int, stop: int) -> Chunk:
-    """Render calls ``[start, stop)`` of ``block`` and their legs and recordings.
+def chunk(block: CallsBlock, ids: CastIds, updated_at: int) -> Chunk:
+    """Render the calls of ``block`` and their legs and recordings.
 
     The columns follow ingest.CALL_COLUMNS, LEG_COLUMNS and RECORDING_COLUMNS, in order.
     """
     b = block
-    s = slice(start, stop)
-    n = stop - start
-    sids = _objects(sid_text("CA", b.sid[s]))
-    callers = _objects(caller_text(b.caller[s]))
-    started = b.started_at[s]
-    unrated = ~b.rated[s]
-    buyer = b.buyer_idx[s]
-    answer = b.time_to_answer_s[s]
+    n = b.count
+    sids = _objects(sid_text("CA", b.sid))
+    callers = _objects(caller_text(b.caller))
+    unrated = ~b.rated
+    buyer = b.buyer_idx
+    answer = b.time_to_answer_s
     calls = _table((
-        sids, None, ids.number[b.number_idx[s]], ids.campaign[b.campaign_idx[s]],
-        ids.publisher[b.publisher_idx[s]], callers, _STATES[b.caller_state[s]],
-        _CALLED[b.number_idx[s]], _PARENT_STATUSES[b.parent_status[s]], "inbound", started,
-        started + b.duration_s[s], b.duration_s[s], _nullable(b.cost_micros[s], unrated),
-        b.connected_s[s], _nullable(answer, answer < 0),
+        sids, None, ids.number[b.number_idx], ids.campaign[b.campaign_idx],
+        ids.publisher[b.publisher_idx], callers, _STATES[b.caller_state],
+        _CALLED[b.number_idx], _PARENT_STATUSES[b.parent_status], "inbound", b.started_at,
+        b.started_at + b.duration_s, b.duration_s, _nullable(b.cost_micros, unrated),
+        b.connected_s, _nullable(answer, answer < 0),
         _nullable(ids.buyer[np.maximum(buyer, 0)], buyer < 0),
-        _nullable(b.legs_cost_micros[s], unrated), updated_at,
+        _nullable(b.legs_cost_micros, unrated), updated_at,
     ), n)
 
-    lo, hi = np.searchsorted(b.leg_call, [start, stop])
-    g = slice(int(lo), int(hi))
-    owner = b.leg_call[g] - start
-    leg_start = b.leg_started_at[g]
+    owner = b.leg_call
     legs = _table((
-        sid_text("CA", b.leg_sid[g]), sids[owner], callers[owner],  # the caller id passes on
-        _DESTINATIONS[b.leg_dest[g]], _LEG_STATUSES[b.leg_status[g]], "outbound-dial",
-        leg_start, leg_start + b.leg_duration_s[g], b.leg_duration_s[g],
-        b.leg_cost_micros[g], ids.buyer[b.leg_buyer_idx[g]],
-    ), int(hi - lo))
+        sid_text("CA", b.leg_sid), sids[owner], callers[owner],  # the caller id passes on
+        _DESTINATIONS[b.leg_dest], _LEG_STATUSES[b.leg_status], "outbound-dial",
+        b.leg_started_at, b.leg_started_at + b.leg_duration_s, b.leg_duration_s,
+        b.leg_cost_micros, ids.buyer[b.leg_buyer_idx],
+    ), len(owner))
 
-    lo, hi = np.searchsorted(b.rec_call, [start, stop])
-    r = slice(int(lo), int(hi))
-    call = b.rec_call[r]
+    call = b.rec_call
     talk = b.connected_s[call]
     recordings = _table((
-        sid_text("RE", b.rec_sid[r]), sids[call - start],
-        b.started_at[call] + b.time_to_answer_s[call], talk, _CLIP_CHANNELS[b.rec_clip[r]],
-        "completed", (talk + 59) // 60 * generator.RECORDING_PER_MIN, "bundled",
-        _CLIPS[b.rec_clip[r]], None, None,
-    ), int(hi - lo))
-    return Chunk(start, stop, calls, legs, recordings)
+        sid_text("RE", b.rec_sid), sids[call], b.started_at[call] + b.time_to_answer_s[call],
+        talk, _CLIP_CHANNELS[b.rec_clip], "completed",
+        (talk + 59) // 60 * generator.RECORDING_PER_MIN, "bundled", _CLIPS[b.rec_clip], None,
+        None,
+    ), len(call))
+    return Chunk(b.start, b.stop, calls, legs, recordings)
 
 
-def chunks(block: CallsBlock, ids: CastIds, updated_at: int, size: int) -> Iterator[Chunk]:
-    """Every call of ``block`` in chunks of up to ``size`` calls, in call order.
-
-    The first chunks are smaller (size/8, size/4, size/2): the writer waits for the first one,
-    and starts sooner when it is small.
-    """
-    start = 0
-    step = max(1, size // 8)
-    while start < block.count:
-        stop = min(block.count, start + step)
-        yield chunk(block, ids, updated_at, start, stop)
-        start = stop
-        step = min(size, step * 2)
+def chunks(year: Plan, ids: CastIds, updated_at: int) -> Iterator[Chunk]:
+    """Every call of ``year`` with its outcomes, as rows, block by block in call order."""
+    for start, stop in generator.blocks(year.count):
+        yield chunk(generator.outcomes(year, start, stop), ids, updated_at)

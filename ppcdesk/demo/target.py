@@ -79,7 +79,7 @@ def check_foreign_keys(conn: Connection, tables: tuple[str, ...]) -> None:
 
 
 def _open_alone(db: Database) -> sqlite3.Connection | None:
-    """A connection that holds ``db``'s file alone, in rollback mode; None if others have it."""
+    """Open ``db``'s file alone, in rollback mode; return None if others keep it open."""
     db.dispose()  # our own idle connections count as "others"
     deadline = time.monotonic() + PATIENCE_S
     while True:

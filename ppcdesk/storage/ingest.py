@@ -6,12 +6,13 @@ idempotent; the ``WHERE ... IS NOT`` clause skips rows that did not change, so a
 overlapping window writes nothing it already has.
 
 Rows go to SQLite as multi-row ``INSERT ... VALUES (...), (...) ON CONFLICT`` statements of up
-to ~1,700 rows, on the driver's cursor. Measured on 300k calls: 1.8 us a row, against 2.6 us
-for ``executemany`` (which re-runs the statement's prologue for every row) and ~4.5 us through
-SQLAlchemy's parameter processing. SQLite applies the rows of one statement in order, exactly
-as ``executemany`` would: a sid repeated within a batch updates the row inserted just before.
-A statement also releases the GIL for its whole run (milliseconds), so a thread that builds
-the next rows gets real time beside it; ``FlatRows`` lets that thread do the flattening too.
+to ~1,700 rows, on the driver's cursor (SQLAlchemy's per-row parameter processing would cost
+about 40% of ingest speed). Measured on 300k calls into an indexed table: 1.8 us a row, against
+2.6 us for ``executemany``, which runs the statement's prologue again for every row. SQLite
+applies the rows of one statement in order, exactly as ``executemany`` would: a sid repeated
+within a batch updates the row inserted just before it, and the count of rows written is the
+same. A statement also releases the GIL for its whole run (milliseconds), so a thread that
+builds the next rows gets real time beside it; ``FlatRows`` lets that thread flatten them too.
 """
 
 from __future__ import annotations

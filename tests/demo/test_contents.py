@@ -74,16 +74,9 @@ def test_clicksurge_sends_far_more_short_calls_than_anyone(demo_db: Path) -> Non
     assert junk > 1.4 * max(rates.values())
 
 
-# phonenumbers names 206's state "Washington State", which core.phone.US_STATES does not know
-# yet: a real Seattle caller gets no state either. Strict, so the fix there shows up here.
-KNOWN_GAPS = {"206": "core.phone.US_STATES lacks 'Washington State' (phonenumbers' name)"}
-
-
-@pytest.mark.parametrize(("code", "state"), [
-    pytest.param(code, state, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[code]))
-    if code in KNOWN_GAPS else (code, state)
-    for code, state, _ in AREA_CODES])
+@pytest.mark.parametrize(("code", "state"), [(code, state) for code, state, _ in AREA_CODES])
 def test_every_demo_area_code_lies_in_its_state(code: str, state: str) -> None:
+    # The sync derives a caller's state with state_of: demo callers must agree with it.
     assert state_of(f"+1{code}2345678") == state
 
 
