@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 SWITCH_INTERVAL_S = 0.0001
@@ -64,7 +64,7 @@ class _Prefetcher(Generic[T]):
                 return
             if isinstance(item, _Failure):
                 raise item.error
-            yield item  # type: ignore[misc]  # only T, _DONE and _Failure are ever queued
+            yield cast(T, item)  # only T, _DONE and _Failure are ever queued
 
     def start(self) -> None:
         self._thread.start()

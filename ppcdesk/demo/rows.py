@@ -8,13 +8,16 @@ helper thread can make block k+1 while SQLite stores block k.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ppcdesk.config.paths import resources_dir
 from ppcdesk.demo import callers, generator
 from ppcdesk.demo.cast import BUYERS, CAMPAIGNS, CLIP_CHANNELS, CLIPS, NUMBERS, PUBLISHERS
 from ppcdesk.demo.generator import CallsBlock, Plan, SidArray
@@ -69,6 +72,23 @@ _LEG_STATUSES = _objects(generator.LEG_STATUSES)
 _DESTINATIONS = _objects(generator.DESTINATIONS)
 _CLIPS = _objects(CLIPS)
 _CLIP_CHANNELS = np.array(CLIP_CHANNELS, dtype=np.int64)
+
+
+@lru_cache(maxsize=1)
+def clip_files() -> tuple[ObjectArray, ObjectArray]:
+    """Size and SHA-256 of each bundled clip (None where the file is missing).
+
+    A demo recording's audio is a local file from the start (``file_state`` "bundled"), so it
+    carries what a downloaded one carries: the player and the cache can check it the same way.
+    """
+    sizes: list[int | None] = []
+    digests: list[str | None] = []
+    for clip in CLIPS:
+        path = resources_dir() / clip
+        data = path.read_bytes() if path.is_file() else None
+        sizes.append(None if data is None else len(data))
+        digests.append(None if data is None else hashlib.sha256(data).hexdigest())
+    return _objects(sizes), _objects(digests)
 
 
 def sid_text(prefix: str, sids: SidArray) -> list[str]:
@@ -131,11 +151,12 @@ def chunk(block: CallsBlock, ids: CastIds, updated_at: int) -> Chunk:
 
     call = b.rec_call
     talk = b.connected_s[call]
+    sizes, digests = clip_files()
     recordings = _table((
         sid_text("RE", b.rec_sid), sids[call], b.started_at[call] + b.time_to_answer_s[call],
         talk, _CLIP_CHANNELS[b.rec_clip], "completed",
-        (talk + 59) // 60 * generator.RECORDING_PER_MIN, "bundled", _CLIPS[b.rec_clip], None,
-        None,
+        (talk + 59) // 60 * generator.RECORDING_PER_MIN, "bundled", _CLIPS[b.rec_clip],
+        sizes[b.rec_clip], digests[b.rec_clip],
     ), len(call))
     return Chunk(b.start, b.stop, calls, legs, recordings)
 

@@ -51,6 +51,18 @@ Row = Sequence[Any]
 MAX_PARAMETERS = 32_766
 
 
+def _as_is(value: None) -> None:
+    return value
+
+
+# CPython's sqlite3 (3.11) sends every value that is not an int, float, str or bytearray through
+# its adaptation protocol; for None that is two failing attribute look-ups (365 ns a value,
+# against 32 ns for an int). A registered adapter makes it one dict look-up (150 ns), and the
+# value bound is the same NULL. A demo year binds ~1.7M Nones; so does any sync of unanswered
+# calls. It is process-wide on purpose: every connection gains, none changes behaviour.
+sqlite3.register_adapter(type(None), _as_is)
+
+
 class FlatRows(Sequence[tuple[Any, ...]]):
     """Rows kept as one row-major list: ``values[i * width:(i + 1) * width]`` is row ``i``.
 

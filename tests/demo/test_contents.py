@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -81,10 +82,11 @@ def test_every_demo_area_code_lies_in_its_state(code: str, state: str) -> None:
 
 
 def test_recordings_play_files_that_ship_with_ppcdesk(demo_db: Path) -> None:
-    paths = {p for (p,) in query(demo_db, "SELECT DISTINCT local_path FROM recordings")}
-    assert paths == set(CLIPS)
-    for path in paths:
-        assert (resources_dir() / path).is_file(), path
+    files = query(demo_db, "SELECT DISTINCT local_path, size_bytes, sha256 FROM recordings")
+    assert {path for path, _size, _digest in files} == set(CLIPS)
+    for path, size, digest in files:
+        data = (resources_dir() / path).read_bytes()  # it exists, and it is that file
+        assert (size, digest) == (len(data), hashlib.sha256(data).hexdigest()), path
     states = query(demo_db, "SELECT DISTINCT file_state, status FROM recordings")
     assert states == [("bundled", "completed")]
 
