@@ -364,13 +364,20 @@ def _drop_pending(conn: Connection, sids: Sequence[str]) -> None:
 
 
 def _select(conn: Connection, sql: str, values: Iterable[Any]) -> list[tuple[Any, ...]]:
-    """Run ``sql`` with its ``{in}`` list bound to ``values``, a chunk at a time."""
+    """Run ``sql`` with its ``{in}`` list bound to ``values``, a chunk at a time.
+
+    On the driver's cursor: SQLAlchemy's row objects would cost more than the query.
+    """
     items = list(values)
     out: list[tuple[Any, ...]] = []
-    for lo in range(0, len(items), CHUNK):
-        part = items[lo:lo + CHUNK]
-        query = sql.replace("{in}", ", ".join("?" for _ in part))
-        out.extend(tuple(r) for r in conn.exec_driver_sql(query, tuple(part)))
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for lo in range(0, len(items), CHUNK):
+            part = items[lo:lo + CHUNK]
+            cursor.execute(sql.replace("{in}", ", ".join("?" for _ in part)), part)
+            out.extend(cursor.fetchall())
+    finally:
+        cursor.close()
     return out
 
 
