@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ppcdesk import __version__
@@ -294,6 +295,19 @@ class AppServices:
         if isinstance(self.secret_store, KeyringSecretStore):
             return KeyringSecretStore.available()
         return True  # a store given by the caller (tests, an embedding application)
+
+    def recording_file(self, sid: str) -> Path | None:
+        """The downloaded audio (MP3) of recording ``sid``, or None when it is not cached."""
+        return self._sync().recording_file(sid)
+
+    def fetch_recording_job(self, sid: str) -> Job[Path]:
+        """Download one recording's audio now (the player's "on demand"); returns its file.
+
+        A write-lane job (it marks the recording cached): afterwards Entity.RECORDINGS has
+        changed. A file already cached is returned without a request. Raises the provider's
+        named errors, MissingSecretError, or BadRecordError when Twilio has no audio for it.
+        """
+        return self._sync().fetch_recording_job(sid)
 
     def recordings_cache_bytes(self) -> int:
         """Bytes of downloaded recording audio in the cache folder."""

@@ -12,19 +12,20 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 
 from ppcdesk.config.paths import Paths
 from ppcdesk.config.secrets import MemorySecretStore, SecretStore
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
-from ppcdesk.core.errors import NoSecretBackendError
+from ppcdesk.core.errors import NoSecretBackendError, PpcdeskError
 from ppcdesk.core.model import AccountRow, AuthKind, SyncSummary
 from ppcdesk.core.progress import Job, Progress
 from ppcdesk.recordings.cache import RecordingCache
 from ppcdesk.storage import repositories
 from ppcdesk.storage.db import Database
 from ppcdesk.storage.repositories import StoredAccount
-from ppcdesk.telephony import accounts, sync, sync_state
+from ppcdesk.telephony import accounts, sync, sync_state, sync_store
 from ppcdesk.telephony.accounts import (
     Credentials,
     MissingSecretError,
@@ -39,6 +40,10 @@ ENV_LABEL = "from TWILIO_* environment variables"
 
 class UnknownAccountError(NoAccountError):
     """An account id that is not (or no longer) in this workspace."""
+
+
+class UnknownRecordingError(PpcdeskError):
+    """A recording sid that is not in this workspace."""
 
 
 @dataclass
@@ -138,6 +143,37 @@ class SyncService:
     def last_sync_summary(self, account_id: int | None) -> SyncSummary | None:
         with self.db.read() as conn:
             return sync_state.summary(conn, account_id)
+
+    def recording_file(self, sid: str) -> Path | None:
+        with self.db.read() as conn:
+            row = conn.exec_driver_sql("SELECT file_state, local_path FROM recordings "
+                                       "WHERE sid = ?", (sid,)).first()
+        if row is None or row.file_state != "cached" or not row.local_path:
+            return None
+        path = self.paths.recordings / row.local_path
+        return path if path.is_file() else None
+
+    def fetch_recording_job(self, sid: str) -> Job[Path]:
+        yield Progress(0, 1, f"Downloading recording {sid}")
+        cached = self.recording_file(sid)
+        if cached is not None:
+            return cached
+        with self.db.read() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT c.account_id FROM recordings r JOIN calls c ON c.sid = r.call_sid "
+                "WHERE r.sid = ?", (sid,)).first()
+        if row is None:
+            raise UnknownRecordingError(f"there is no recording {sid} in this workspace")
+        if row.account_id is None:
+            raise NoAccountError(f"recording {sid} belongs to no Twilio account of this "
+                                 "workspace (its account was removed)")
+        provider = self.provider_factory(self._credentials(self._one(row.account_id)))
+        audio, _fetched = RecordingCache(self.paths.recordings).fetch(
+            sid, provider.download_recording)
+        with self.db.write() as conn:
+            sync_store.mark_cached(conn, audio)
+        yield Progress(1, 1, f"Downloaded recording {sid}")
+        return self.paths.recordings / audio.local_path
 
     def default_first_sync(self) -> date:
         """Where a first sync starts when neither the account nor the caller says."""

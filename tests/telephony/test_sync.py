@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from ppcdesk.core.changes import Entity
 from ppcdesk.core.clock import to_epoch
-from ppcdesk.core.progress import Progress
+from ppcdesk.core.progress import Progress, run_job
 from ppcdesk.telephony.provider import BadRecordError
 from test_sync_support import NOW, T0, Desk, at, legs, open_desk, provider, recording
 
@@ -250,6 +250,19 @@ def test_without_media_only_the_metadata_comes_and_the_audio_comes_later(desk: D
     assert desk.rows("SELECT file_state FROM recordings") == [("remote",)]
     assert desk.provider.downloads == []
     assert desk.sync().counts["downloaded"] == 1
+
+
+def test_a_recording_can_be_fetched_on_demand_after_a_sync_without_media(desk: Desk) -> None:
+    desk.provider.recordings_list = [recording("RE1", "CA1")]
+    desk.provider.audio["RE1"] = b"ID3 fake mp3 audio"
+    desk.sync(media=False)
+    assert desk.services.recording_file("RE1") is None
+    path = run_job(desk.services.fetch_recording_job("RE1"))
+    assert path.read_bytes() == b"ID3 fake mp3 audio"
+    assert desk.services.recording_file("RE1") == path
+    assert run_job(desk.services.fetch_recording_job("RE1")) == path
+    assert desk.provider.downloads == ["RE1"]
+    assert desk.rows("SELECT file_state FROM recordings") == [("cached",)]
 
 
 def test_a_recording_whose_audio_is_gone_is_skipped_and_tried_again_next_time(
