@@ -20,8 +20,11 @@ STATES: tuple[str | None, ...] = (None, *sorted(
 
 def callers(rng: np.random.Generator, campaign_idx: IntArray, junk: BoolArray,
              started_at: IntArray) -> tuple[IntArray, IntArray]:
-    """Caller numbers (as codes) and states: local to the campaign's states mostly, and a
-    share of calls from someone who called the same campaign hours or days before."""
+    """Draw caller numbers (as codes) and their states.
+
+    Callers are mostly local to the campaign's home states, and a share of calls (10-20%) come
+    from someone who called the same campaign minutes, hours or days before.
+    """
     n = len(campaign_idx)
     codes = as_ints([int(c) for c, _, _ in AREA_CODES])
     area_state = as_ints([STATES.index(s) for _, s, _ in AREA_CODES])

@@ -127,7 +127,7 @@ class CallsBlock:
 
 
 def blocks(calls: int, size: int = BLOCK) -> list[tuple[int, int]]:
-    """The blocks a year of ``calls`` calls is made in: ``size`` calls, the first ones smaller.
+    """Split a year of ``calls`` calls into blocks of ``size`` calls, the first ones smaller.
 
     The store waits for the first block only: at 1/8, 1/4 and 1/2 of ``size`` it starts sooner.
     """
@@ -140,8 +140,10 @@ def blocks(calls: int, size: int = BLOCK) -> list[tuple[int, int]]:
 
 
 def _sids(rng: np.random.Generator, count: int, start: int, stop: int, total: int) -> SidArray:
-    """``count`` random sids in the ``[start, stop)`` of ``total`` slices of the sid space,
-    ascending (by their high word; equal high words are ~1e-8 likely and harmless)."""
+    """Draw ``count`` random sids, ascending, from slices ``[start, stop)`` of ``total``.
+
+    Ascending by their high word; two equal high words are ~1e-8 likely, and harmless.
+    """
     words = np.empty((count, 2), dtype=np.uint64)
     words[:, 0] = np.sort(rng.integers(start * SPACE // total, stop * SPACE // total,
                                        size=count, dtype=np.uint64))

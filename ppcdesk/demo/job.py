@@ -88,7 +88,7 @@ def write_demo(db: Database, *, calls: int, seed: int, end: date,
             summary=json.dumps({"calls": calls, "legs": legs, "recordings": recordings,
                                 "seed": seed, "end": end.isoformat()}, sort_keys=True)))
         if holds_data:
-            check_foreign_keys(conn, ingest.BULK_TABLES)
+            check_foreign_keys(conn)
         yield Progress(calls, calls, "Saving")
     return ChangeSet.of(
         Entity.WORKSPACE, Entity.NUMBERS, Entity.CAMPAIGNS, Entity.PARTNERS, Entity.CALLS,
@@ -167,7 +167,7 @@ def _write_cast(conn: Connection, created: int) -> dict[str, dict[str, int]]:
 
 def _write_spend(conn: Connection, year: generator.Plan,
                  ids: dict[str, dict[str, int]], end: date) -> int:
-    """Media spend per day for the workspace's own traffic sources: cost per call x calls."""
+    """Write the media spend per day of the own traffic sources: cost per call x calls."""
     first = end - timedelta(days=generator.DAYS - 1)
     day = (year.started_at - _midnight(first)) // 86_400
     spend: list[dict[str, Any]] = []

@@ -13,13 +13,13 @@ FloatArray = NDArray[np.float64]
 
 
 def as_ints(values: Any) -> IntArray:
-    """``values`` as an int64 array (numpy's choice/where return loosely typed arrays)."""
+    """Convert ``values`` to an int64 array (numpy's choice and where type theirs loosely)."""
     out: IntArray = np.asarray(values, dtype=np.int64)
     return out
 
 
 def normalise(values: list[float] | tuple[float, ...]) -> FloatArray:
-    """Weights as probabilities that sum to 1, for ``Generator.choice(p=...)``."""
+    """Scale weights to probabilities that sum to 1, for ``Generator.choice(p=...)``."""
     arr = np.asarray(values, dtype=np.float64)
     out: FloatArray = arr / arr.sum()
     return out

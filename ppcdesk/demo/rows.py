@@ -76,7 +76,7 @@ _CLIP_CHANNELS = np.array(CLIP_CHANNELS, dtype=np.int64)
 
 @lru_cache(maxsize=1)
 def clip_files() -> tuple[ObjectArray, ObjectArray]:
-    """Size and SHA-256 of each bundled clip (None where the file is missing).
+    """Measure and hash each bundled clip (None where the file is missing).
 
     A demo recording's audio is a local file from the start (``file_state`` "bundled"), so it
     carries what a downloaded one carries: the player and the cache can check it the same way.
@@ -92,7 +92,7 @@ def clip_files() -> tuple[ObjectArray, ObjectArray]:
 
 
 def sid_text(prefix: str, sids: SidArray) -> list[str]:
-    """``prefix`` + 32 lowercase hex digits per sid, as Twilio writes them."""
+    """Write sids as Twilio does: ``prefix`` and 32 lowercase hex digits."""
     if not len(sids):
         return []
     # One C pass each (hex with a separator, prefixing, splitting): ~2x a per-sid loop.
@@ -101,7 +101,7 @@ def sid_text(prefix: str, sids: SidArray) -> list[str]:
 
 
 def caller_text(callers: IntArray) -> list[str]:
-    """E.164 caller numbers; ``anonymous`` where the caller withheld it (Twilio's word)."""
+    """Write caller codes as E.164 numbers; ``anonymous`` where withheld (Twilio's word)."""
     return [f"+1{v:010d}" if v >= 0 else "anonymous" for v in callers.tolist()]
 
 
@@ -162,6 +162,6 @@ def chunk(block: CallsBlock, ids: CastIds, updated_at: int) -> Chunk:
 
 
 def chunks(year: Plan, ids: CastIds, updated_at: int) -> Iterator[Chunk]:
-    """Every call of ``year`` with its outcomes, as rows, block by block in call order."""
+    """Render every call of ``year`` with its outcomes, block by block in call order."""
     for start, stop in generator.blocks(year.count):
         yield chunk(generator.outcomes(year, start, stop), ids, updated_at)

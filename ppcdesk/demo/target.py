@@ -70,12 +70,11 @@ def bulk_write(db: Database, *, foreign_keys: bool = True) -> Iterator[Connectio
             engine.dispose()
 
 
-def check_foreign_keys(conn: Connection, tables: tuple[str, ...]) -> None:
-    """Raise if a row of ``tables`` points at nothing (after a load with the keys off)."""
-    for table in tables:
-        bad = conn.exec_driver_sql(f'PRAGMA foreign_key_check("{table}")').first()
-        if bad is not None:
-            raise sqlite3.IntegrityError(f"{table} row {bad[1]} points at a missing {bad[2]}")
+def check_foreign_keys(conn: Connection) -> None:
+    """Raise if any row points at nothing (after a load with the keys off)."""
+    bad = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+    if bad is not None:
+        raise sqlite3.IntegrityError(f"{bad[0]} row {bad[1]} points at a missing {bad[2]}")
 
 
 def _open_alone(db: Database) -> sqlite3.Connection | None:

@@ -135,7 +135,7 @@ _TABLES = {
 
 @lru_cache(maxsize=64)
 def upsert_sql(table: str, rows: int = 1) -> str:
-    """The upsert statement of ``table`` for ``rows`` rows (cached: full batches repeat)."""
+    """Build the upsert statement of ``table`` for ``rows`` rows (cached: batches repeat)."""
     columns, keep = _TABLES[table]
     head, tail = _upsert_head(table, columns, keep)
     one = "(" + ", ".join("?" for _ in columns) + ")"

@@ -13,6 +13,7 @@ from demo_support import CALLS, END, count, demo, dump, new_database, query
 from ppcdesk.core.progress import Progress, run_job
 from ppcdesk.demo import target
 from ppcdesk.demo.job import DemoTargetError, write_demo
+from ppcdesk.demo.target import check_foreign_keys
 from ppcdesk.storage import models as m
 from sqlalchemy import insert
 
@@ -159,3 +160,17 @@ def test_progress_reaches_the_total(tmp_path: Path) -> None:
     assert len(stored) > 3  # a cancel is never far away
     assert stored[-1] == CALLS
     assert all(p.total == CALLS for p in seen)
+
+
+def test_a_load_with_the_keys_off_still_refuses_orphans(tmp_path: Path) -> None:
+    # A replace empties the old demo with foreign keys off; the new rows are checked at the end.
+    db = new_database(tmp_path / "demo.sqlite")
+    with db.write() as conn:
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        conn.exec_driver_sql(
+            "INSERT INTO call_legs (sid, call_sid, from_number, to_number, status, direction, "
+            "duration_s) VALUES ('CL1', 'CA-missing', '+1', '+1', 'busy', 'outbound-dial', 0)")
+        with pytest.raises(sqlite3.IntegrityError, match="call_legs row 1 points at a missing"):
+            check_foreign_keys(conn)
+        conn.rollback()
+    db.dispose()
