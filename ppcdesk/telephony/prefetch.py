@@ -19,10 +19,14 @@ from typing import TypeVar
 
 T = TypeVar("T")
 DEPTH = 2  # pages fetched ahead: enough to hide the fetch, little memory
+JOIN_S = 1.0
 
 
 class _End:
     pass
+
+
+_END = _End()
 
 
 class _Failure:
@@ -46,10 +50,13 @@ def prefetch(pages: Iterator[T], depth: int = DEPTH, name: str = "prefetch") -> 
 
     def work() -> None:
         try:
-            for page in pages:
+            while not stop.is_set():  # asked before every page: no request after a cancel
+                page = next(pages, _END)
+                if isinstance(page, _End):
+                    put(page)
+                    return
                 if not put(page):
                     return
-            put(_End())
         except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
             put(_Failure(error))
 
@@ -65,3 +72,6 @@ def prefetch(pages: Iterator[T], depth: int = DEPTH, name: str = "prefetch") -> 
             yield item
     finally:
         stop.set()
+        # Wait a moment for a request in flight, so nothing reaches the provider once the
+        # caller has moved on; a request slower than that ends on its own and is dropped.
+        thread.join(timeout=JOIN_S)
