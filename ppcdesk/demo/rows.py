@@ -22,9 +22,10 @@ from ppcdesk.demo import callers, generator
 from ppcdesk.demo.cast import BUYERS, CAMPAIGNS, CLIP_CHANNELS, CLIPS, NUMBERS, PUBLISHERS
 from ppcdesk.demo.generator import CallsBlock, Plan, SidArray
 from ppcdesk.demo.numeric import IntArray
-from ppcdesk.storage.ingest import FlatRows
+from ppcdesk.storage.ingest import CALL_COLUMNS, LEG_COLUMNS, RECORDING_COLUMNS, FlatRows
 
 ObjectArray = NDArray[np.object_]
+PIECE = 2_000  # calls rendered at a time (see chunk)
 
 
 @dataclass(frozen=True)
@@ -111,54 +112,75 @@ def _nullable(values: IntArray, missing: NDArray[np.bool_]) -> ObjectArray:
     return out
 
 
-def _table(columns: Sequence[Any], count: int) -> FlatRows:
-    """Lay ``columns`` (arrays, lists or one value for all rows) side by side into rows."""
+def _table(columns: Sequence[Any], count: int) -> list[Any]:
+    """Lay ``columns`` (arrays, lists or one value for all rows) side by side, row by row."""
     table = np.empty((count, len(columns)), dtype=object)
     for j, column in enumerate(columns):
         table[:, j] = column
-    return FlatRows(table.ravel().tolist(), len(columns))
+    values: list[Any] = table.ravel().tolist()
+    return values
 
 
 def chunk(block: CallsBlock, ids: CastIds, updated_at: int) -> Chunk:
     """Render the calls of ``block`` and their legs and recordings.
 
-    The columns follow ingest.CALL_COLUMNS, LEG_COLUMNS and RECORDING_COLUMNS, in order.
+    The columns follow ingest.CALL_COLUMNS, LEG_COLUMNS and RECORDING_COLUMNS, in order. The
+    work goes PIECE calls at a time: a C call that holds the GIL for milliseconds would keep
+    the writer waiting each time it comes back from a statement.
     """
-    b = block
-    n = b.count
-    sids = _objects(sid_text("CA", b.sid))
-    callers = _objects(caller_text(b.caller))
-    unrated = ~b.rated
-    buyer = b.buyer_idx
-    answer = b.time_to_answer_s
-    calls = _table((
-        sids, None, ids.number[b.number_idx], ids.campaign[b.campaign_idx],
-        ids.publisher[b.publisher_idx], callers, _STATES[b.caller_state],
-        _CALLED[b.number_idx], _PARENT_STATUSES[b.parent_status], "inbound", b.started_at,
-        b.started_at + b.duration_s, b.duration_s, _nullable(b.cost_micros, unrated),
-        b.connected_s, _nullable(answer, answer < 0),
-        _nullable(ids.buyer[np.maximum(buyer, 0)], buyer < 0),
-        _nullable(b.legs_cost_micros, unrated), updated_at,
-    ), n)
+    calls: list[Any] = []
+    legs: list[Any] = []
+    recordings: list[Any] = []
+    for lo in range(0, block.count, PIECE):
+        part = _piece(block, ids, updated_at, lo, min(block.count, lo + PIECE))
+        calls.extend(part[0])
+        legs.extend(part[1])
+        recordings.extend(part[2])
+    return Chunk(block.start, block.stop, FlatRows(calls, len(CALL_COLUMNS)),
+                 FlatRows(legs, len(LEG_COLUMNS)), FlatRows(recordings, len(RECORDING_COLUMNS)))
 
-    owner = b.leg_call
+
+def _piece(block: CallsBlock, ids: CastIds, updated_at: int, lo: int,
+           hi: int) -> tuple[list[Any], list[Any], list[Any]]:
+    b = block
+    s = slice(lo, hi)
+    sids = _objects(sid_text("CA", b.sid[s]))
+    callers_ = _objects(caller_text(b.caller[s]))
+    started, duration, unrated = b.started_at[s], b.duration_s[s], ~b.rated[s]
+    buyer, answer = b.buyer_idx[s], b.time_to_answer_s[s]
+    calls = _table((
+        sids, None, ids.number[b.number_idx[s]], ids.campaign[b.campaign_idx[s]],
+        ids.publisher[b.publisher_idx[s]], callers_, _STATES[b.caller_state[s]],
+        _CALLED[b.number_idx[s]], _PARENT_STATUSES[b.parent_status[s]], "inbound", started,
+        started + duration, duration, _nullable(b.cost_micros[s], unrated), b.connected_s[s],
+        _nullable(answer, answer < 0), _nullable(ids.buyer[np.maximum(buyer, 0)], buyer < 0),
+        _nullable(b.legs_cost_micros[s], unrated), updated_at,
+    ), hi - lo)
+
+    first, last = np.searchsorted(b.leg_call, [lo, hi])
+    g = slice(int(first), int(last))
+    owner = b.leg_call[g] - lo
+    leg_start = b.leg_started_at[g]
     legs = _table((
-        sid_text("CA", b.leg_sid), sids[owner], callers[owner],  # the caller id passes on
-        _DESTINATIONS[b.leg_dest], _LEG_STATUSES[b.leg_status], "outbound-dial",
-        b.leg_started_at, b.leg_started_at + b.leg_duration_s, b.leg_duration_s,
-        b.leg_cost_micros, ids.buyer[b.leg_buyer_idx],
+        sid_text("CA", b.leg_sid[g]), sids[owner], callers_[owner],  # the caller id passes on
+        _DESTINATIONS[b.leg_dest[g]], _LEG_STATUSES[b.leg_status[g]], "outbound-dial",
+        leg_start, leg_start + b.leg_duration_s[g], b.leg_duration_s[g],
+        b.leg_cost_micros[g], ids.buyer[b.leg_buyer_idx[g]],
     ), len(owner))
 
-    call = b.rec_call
+    first, last = np.searchsorted(b.rec_call, [lo, hi])
+    r = slice(int(first), int(last))
+    call = b.rec_call[r]
+    clip = b.rec_clip[r]
     talk = b.connected_s[call]
     sizes, digests = clip_files()
     recordings = _table((
-        sid_text("RE", b.rec_sid), sids[call], b.started_at[call] + b.time_to_answer_s[call],
-        talk, _CLIP_CHANNELS[b.rec_clip], "completed",
-        (talk + 59) // 60 * generator.RECORDING_PER_MIN, "bundled", _CLIPS[b.rec_clip],
-        sizes[b.rec_clip], digests[b.rec_clip],
+        sid_text("RE", b.rec_sid[r]), sids[call - lo],
+        b.started_at[call] + b.time_to_answer_s[call], talk, _CLIP_CHANNELS[clip], "completed",
+        (talk + 59) // 60 * generator.RECORDING_PER_MIN, "bundled", _CLIPS[clip], sizes[clip],
+        digests[clip],
     ), len(call))
-    return Chunk(b.start, b.stop, calls, legs, recordings)
+    return calls, legs, recordings
 
 
 def chunks(year: Plan, ids: CastIds, updated_at: int) -> Iterator[Chunk]:
