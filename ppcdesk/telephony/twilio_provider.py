@@ -7,8 +7,9 @@ SDK upgrade or a wire-format surprise is fixed here and nowhere else. Three jobs
   rewrites ``https://*.twilio.com`` to ``base_url`` (``PPCDESK_TWILIO_API_URL``, tests and
   mocks) and retries 429, 5xx and dropped connections with retry.py's backoff;
 * translate: each failure becomes one named error from provider.py;
-* validate: each SDK instance becomes a provider record or a BadRecordError naming its sid, so
-  one odd record never aborts a listing.
+* read: each page's records, as the dicts the SDK's page decoded (no ``*Instance`` objects:
+  they cost more than the transfer), go to twilio_records.py, which makes each one a provider
+  record or a BadRecordError naming its sid, so one odd record never aborts a listing.
 
 Cursors are the ``next_page_uri`` Twilio sent (``/2010-04-01/Accounts/AC.../Calls.json?...``):
 they carry the listing's filters, so a resumed listing continues the same window.
@@ -16,8 +17,6 @@ they carry the listing's filters, so a resumed listing continues the same window
 
 from __future__ import annotations
 
-import email.utils
-import functools
 import json
 import logging
 import os
@@ -31,13 +30,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from twilio.base import deserialize
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from ppcdesk.core.errors import MoneyError
-from ppcdesk.core.money import to_micros
 from ppcdesk.telephony.provider import (
     AccountStatus,
     AccountSuspendedError,
@@ -51,18 +47,22 @@ from ppcdesk.telephony.provider import (
     RecordingRecord,
 )
 from ppcdesk.telephony.retry import DEFAULT_POLICY, NETWORK_ERRORS, Retrier, RetryPolicy, describe
+from ppcdesk.telephony.twilio_records import (
+    SID,
+    call_record,
+    number_record,
+    parse_rfc2822,
+    recording_record,
+)
+
+__all__ = ["API_URL_VARIABLE", "DEFAULT_API_URL", "TwilioProvider", "parse_rfc2822", "reroute"]
 
 _log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.twilio.com"
 API_URL_VARIABLE = "PPCDESK_TWILIO_API_URL"
 _TWILIO_HOST = re.compile(r"^https://(?:[A-Za-z0-9-]+\.)*twilio\.com(?=[/?]|$)")
-_SID = {prefix: re.compile(rf"{prefix}[0-9a-fA-F]{{32}}") for prefix in ("AC", "CA", "PN", "RE")}
 _SUSPENDED_CODE = 20005  # "Account not active"
-_TWILIO_DATE = re.compile(
-    r"[A-Z][a-z]{2}, (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) \+0000")
-_MONTHS = {name: number for number, name in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 T = TypeVar("T")
 
 
@@ -121,7 +121,7 @@ class TwilioProvider:
                  base_url: str | None = None, sleep: Callable[[float], object] = time.sleep,
                  page_size: int = 1000, policy: RetryPolicy = DEFAULT_POLICY,
                  jitter: Callable[[], float] = random.random, timeout: float = 30.0) -> None:
-        if not _SID["AC"].fullmatch(account_sid):
+        if not SID["AC"].fullmatch(account_sid):
             raise CredentialsRejectedError(
                 "an Account SID is AC followed by 32 hexadecimal digits; check for a typo")
         if api_key_sid and api_key_secret:
@@ -142,7 +142,6 @@ class TwilioProvider:
         self._http = _RoutingHttpClient(self.base_url, self._retrier, timeout)
         self._client = Client(username, password, account_sid, http_client=self._http)
         self._account = self._client.api.v2010.account
-        deserialize.rfc2822_datetime = parse_rfc2822  # see parse_rfc2822: same answers, 6x faster
 
     def __repr__(self) -> str:  # never the secret
         return f"TwilioProvider({self.account_sid!r}, base_url={self.base_url!r})"
@@ -170,7 +169,7 @@ class TwilioProvider:
 
     def numbers(self) -> Iterator[Page[NumberRecord]]:
         listing = self._account.incoming_phone_numbers
-        return self._pages(listing, "IncomingPhoneNumbers", None, _number_record,
+        return self._pages(listing, "IncomingPhoneNumbers", None, number_record,
                            lambda: listing.page(page_size=self._page_size))
 
     def calls(self, started_from: int, started_before: int | None,
@@ -184,18 +183,18 @@ class TwilioProvider:
         window: dict[str, datetime] = {"start_time_after": _utc(started_from)}
         if started_before is not None:
             window["start_time_before"] = _utc(started_before)
-        return self._pages(listing, "Calls", cursor, _call_record,
+        return self._pages(listing, "Calls", cursor, call_record,
                            lambda: listing.page(page_size=self._page_size, **window))
 
     def recordings(self, created_from: int, cursor: str | None = None
                    ) -> Iterator[Page[RecordingRecord]]:
         listing = self._account.recordings
-        return self._pages(listing, "Recordings", cursor, _recording_record, lambda: listing.page(
+        return self._pages(listing, "Recordings", cursor, recording_record, lambda: listing.page(
             page_size=self._page_size, date_created_after=_utc(created_from)))
 
     def download_recording(self, sid: str, target: Path) -> int:
         """Stream ``{media}.mp3`` into ``target`` (Basic auth; redirects to storage followed)."""
-        if not _SID["RE"].fullmatch(sid):
+        if not SID["RE"].fullmatch(sid):
             raise BadRecordError(sid, "not a recording SID")
         url = f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}.mp3"
 
@@ -225,7 +224,7 @@ class TwilioProvider:
 
     # ------------------------------------------------------------------ paging
     def _pages(self, listing: Any, resource: str, cursor: str | None,
-               mapper: Callable[[Any], T], first: Callable[[], Any]) -> Iterator[Page[T]]:
+               mapper: Callable[[object], T], first: Callable[[], Any]) -> Iterator[Page[T]]:
         prefix = f"/2010-04-01/Accounts/{self.account_sid}/{resource}.json"
         if cursor is not None and not cursor.startswith(prefix):
             raise ValueError(f"this cursor does not continue {resource} of {self.account_sid}")
@@ -276,144 +275,31 @@ def _read(fetch: Callable[[], T]) -> T:
         raise ProviderError(f"Twilio sent an answer that cannot be read: {exc}") from exc
 
 
-def _map_page(page: Any, mapper: Callable[[Any], T]) -> tuple[list[T], list[BadRecordError]]:
+def _map_page(page: Any, mapper: Callable[[object], T]
+              ) -> tuple[list[T], list[BadRecordError]]:
+    """Map the page's records as the SDK decoded them: one ``json.loads`` per page, no
+    ``*Instance`` objects (twilio_records.py reads and checks each field instead)."""
     records: list[T] = []
     bad: list[BadRecordError] = []
-    while True:
+    for item in _decoded(page):
         try:
-            instance = next(page)
-        except StopIteration:
-            return records, bad
-        except (AttributeError, TypeError, ValueError) as exc:  # not even a JSON object
-            bad.append(BadRecordError("", f"unreadable record ({type(exc).__name__})"))
-            continue
-        try:
-            records.append(mapper(instance))
+            records.append(mapper(item))
         except BadRecordError as exc:
             _log.warning("skipped a record Twilio sent: %s", exc)
             bad.append(exc)
+    return records, bad
 
 
-def parse_rfc2822(value: Any) -> datetime | None:
-    """Read a Twilio date as the SDK does, but fast, and honouring a non-zero offset.
-
-    Why: the SDK's parser (email.utils.parsedate) is 40% of the time spent listing calls, and
-    it drops the offset: "22:23:00 +0100" becomes 22:23 UTC, not 21:23 (Twilio writes +0000,
-    its spec's examples do not). TwilioProvider installs this in the SDK's place; like the
-    SDK's, it answers None for None or text that is not a date, and raises for a value that is
-    not text (the record is then reported as unreadable).
-    """
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"{value!r} is not a date")
-    match = _TWILIO_DATE.fullmatch(value)
-    try:
-        if match is not None and match[2] in _MONTHS:
-            day, _, year, hour, minute, second = match.groups()
-            return datetime(int(year), _MONTHS[match[2]], int(day), int(hour), int(minute),
-                            int(second), tzinfo=UTC)
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    # "-0000" (zone unknown) comes back naive: read it as UTC, never as the local zone.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+def _decoded(page: Any) -> list[object]:
+    """The page's records as dicts: twilio.base.page.Page keeps the decoded body in
+    ``_payload`` and picks the records' key with ``load_page`` (a test pins both)."""
+    records = _read(lambda: page.load_page(page._payload))
+    if not isinstance(records, list):
+        raise ProviderError(f"Twilio sent a page whose records are a "
+                            f"{type(records).__name__}, not a list")
+    return records
 
 
-# ------------------------------------------------------------------ validation
 def _utc(epoch: int) -> datetime:
     # The SDK formats with strftime and ignores tzinfo: the datetime must already be UTC.
     return datetime.fromtimestamp(epoch, UTC)
-
-
-def _sid(value: object, prefix: str, what: str = "sid") -> str:
-    if not isinstance(value, str) or not _SID[prefix].fullmatch(value):
-        raise ValueError(f"{what} {value!r} is not a {prefix} SID")
-    return value
-
-
-def _text(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{field} is missing")
-    return value
-
-
-def _epoch(value: object, field: str) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime) or value.tzinfo is None:  # never read in local time
-        raise TypeError(f"{field} {value!r} is not a UTC date")
-    return int(value.timestamp())
-
-
-def _seconds(value: object, field: str, *, unknown: int | None = None) -> int:
-    if value is None or value == "" or (unknown is not None and str(value) == str(unknown)):
-        return 0
-    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    if not text.isdigit():
-        raise ValueError(f"{field} {value!r} is not a number of seconds")
-    return int(text)
-
-
-def _cost(value: object) -> int | None:
-    """Read Twilio's price (``"-0.0085"``, charges are negative) as a positive cost."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise TypeError(f"price {value!r} is not an amount")
-    return _cost_of(str(value))  # str() of a JSON number is its shortest exact text
-
-
-@functools.lru_cache(maxsize=4096)  # a few hundred distinct prices cover a whole account
-def _cost_of(text: str) -> int:
-    try:
-        return abs(to_micros(text))
-    except MoneyError as exc:
-        raise ValueError(f"price {text!r} is not an amount") from exc
-
-
-def _validated(sid: object, prefix: str, build: Callable[[str], T]) -> T:
-    """Build a record, or raise BadRecordError naming the sid and what was wrong."""
-    name = sid if isinstance(sid, str) else ""
-    try:
-        return build(_sid(sid, prefix))
-    except (ValueError, TypeError) as exc:
-        raise BadRecordError(name, str(exc)) from None
-
-
-def _call_record(call: Any) -> CallRecord:
-    def build(sid: str) -> CallRecord:
-        status = _text(call.status, "status")
-        started, ended = _epoch(call.start_time, "start_time"), _epoch(call.end_time, "end_time")
-        if status == "completed" and (started is None or ended is None):
-            raise ValueError("a completed call without its start or end time")
-        caller, called = call._from, call.to  # the SDK has no `from_` attribute
-        if not isinstance(caller, str) or not isinstance(called, str):
-            raise TypeError("from or to is missing")
-        parent = call.parent_call_sid
-        number = call.phone_number_sid
-        return CallRecord(
-            sid=sid, parent_sid=_sid(parent, "CA", "parent_call_sid") if parent else None,
-            from_number=caller, to_number=called, status=status,
-            direction=_text(call.direction, "direction"), started_at=started, ended_at=ended,
-            duration_s=_seconds(call.duration, "duration"), cost_micros=_cost(call.price),
-            phone_number_sid=number if isinstance(number, str) and number else None)
-    return _validated(call.sid, "CA", build)
-
-
-def _number_record(number: Any) -> NumberRecord:
-    return _validated(number.sid, "PN", lambda sid: NumberRecord(
-        sid=sid, e164=_text(number.phone_number, "phone_number"),
-        friendly_name=str(number.friendly_name or ""),
-        created_at=_epoch(number.date_created, "date_created")))
-
-
-def _recording_record(recording: Any) -> RecordingRecord:
-    channels = recording.channels
-    return _validated(recording.sid, "RE", lambda sid: RecordingRecord(
-        sid=sid, call_sid=_sid(recording.call_sid, "CA", "call_sid"),
-        started_at=_epoch(recording.start_time, "start_time"),
-        # Twilio writes -1 while a recording is still being processed.
-        duration_s=_seconds(recording.duration, "duration", unknown=-1),
-        channels=channels if isinstance(channels, int) and channels > 0 else 1,
-        status=_text(recording.status, "status"), cost_micros=_cost(recording.price)))

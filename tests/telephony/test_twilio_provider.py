@@ -220,6 +220,33 @@ def test_pages_carry_a_cursor_that_resumes_the_listing(
     assert query["StartTime<"] == ["2026-01-02T00:00:00Z"]
 
 
+def test_each_page_is_decoded_once_and_no_sdk_instance_is_built(
+        fake_twilio: FakeTwilio, connect: Callable[..., TwilioProvider],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records are the dicts the SDK's page decoded (its ``_payload``, read through its
+    ``load_page``): one ``json.loads`` per page, and never a ``CallInstance`` per record."""
+    import json
+
+    from twilio.rest.api.v2010.account.call import CallInstance
+
+    fill(fake_twilio, 25)
+    decoded: list[int] = []
+    real_loads = json.loads
+
+    def counting_loads(text: str | bytes, **kwargs: Any) -> Any:
+        decoded.append(len(text))
+        return real_loads(text, **kwargs)
+
+    def no_instances(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the adapter built an SDK instance per record")
+
+    monkeypatch.setattr(json, "loads", counting_loads)
+    monkeypatch.setattr(CallInstance, "__init__", no_instances)
+    pages = list(connect(page_size=10).calls(T0, None))
+    assert [len(page.records) for page in pages] == [10, 10, 5]
+    assert len(decoded) == len(pages)
+
+
 def test_start_filters_are_sent_in_utc_whatever_the_local_zone(
         fake_twilio: FakeTwilio, connect: Callable[..., TwilioProvider],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -301,7 +328,7 @@ def test_a_bad_record_is_reported_with_its_sid_and_the_listing_goes_on(
     bad = {error.sid: str(error) for p in pages for error in p.bad}
     assert set(bad) == {priceless.sid, undated.sid}
     assert "price 'free' is not an amount" in bad[priceless.sid]
-    assert "completed call without its start" in bad[undated.sid]
+    assert "start_time 'someday' is not a date" in bad[undated.sid]  # not read as "no date"
     assert priceless.sid in caplog.text
 
 
