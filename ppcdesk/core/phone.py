@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberType, geocoder
+from phonenumbers import NumberParseException, PhoneNumberType
 
 from ppcdesk.core.errors import PhoneNumberError
 
@@ -83,6 +83,10 @@ _MULTI_REGION_AREA_CODES = frozenset({"867", "902", "782"})
 
 
 def _state_from_geocoder(e164: str) -> str | None:
+    # The geocoder's data takes ~0.5 s and ~100 MB to load: only when a state is asked for,
+    # never at start-up.
+    from phonenumbers import geocoder
+
     description = geocoder.description_for_number(phonenumbers.parse(e164), "en")
     if not description:
         return None
