@@ -65,6 +65,7 @@ class SettingsPage(Page):
         self.auto_sync.setSingleStep(5)
         self.auto_sync.setSuffix(" min")
         self.auto_sync.setSpecialValueText("off")
+        self.auto_sync.setMaximumWidth(160)
         self.auto_sync.setToolTip("Sync every connected account in the background this often")
         pform.addRow("Sync automatically every", self.auto_sync)
 
