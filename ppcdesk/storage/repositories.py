@@ -189,11 +189,8 @@ def last_sync(conn: Connection) -> model.SyncRunRow | None:
                             row.summary)
 
 
-PeriodSummary = model.PeriodSummary  # kept importable here for the storage tests
-
-
 def period_summary(conn: Connection, start: int, end: int, start_day: str,
-                   end_day: str) -> PeriodSummary:
+                   end_day: str) -> model.PeriodSummary:
     """Figures for calls started in [start, end) and spend on days [start_day, end_day]."""
     in_period = and_(m.Call.started_at >= start, m.Call.started_at < end)
     row = conn.execute(select(

@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.runner = JobRunner(self)
         self.runner.job_finished.connect(self._job_finished)
         self.runner.job_failed.connect(self._job_failed)
+        self.runner.job_cancelled.connect(self._sync_cancelled)
         self.runner.unexpected_error.connect(
             lambda exc: show_exception(exc, str(self.log_file), self))
         self.setObjectName("mainWindow")
@@ -241,7 +242,6 @@ class MainWindow(QMainWindow):
         self.sync_job = self.runner.submit(
             "Syncing Twilio", self.services.sync_job, on_done=lambda _r: self._sync_ended(),
             on_error=lambda message: self._sync_failed(message, quiet=quiet))
-        self.runner.job_cancelled.connect(self._sync_cancelled)
         return self.sync_job
 
     def _sync_ended(self) -> None:
@@ -251,7 +251,6 @@ class MainWindow(QMainWindow):
 
     def _sync_cancelled(self, job_id: int) -> None:
         if job_id == self.sync_job:
-            self.runner.job_cancelled.disconnect(self._sync_cancelled)
             self._sync_ended()
             # What the cancelled sync had stored is kept: refresh, it resumes next time.
             self.apply_changes(ChangeSet.of(*SYNC_ENTITIES))
