@@ -13,7 +13,6 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,15 +20,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ppcdesk import __version__
-from ppcdesk.app import bootstrap, cli_sync
+from ppcdesk.app import bootstrap, cli_billing, cli_calls, cli_kpi, cli_sync
+from ppcdesk.app.cli_support import Handler, run_with_bar
 from ppcdesk.config import settings
 from ppcdesk.config.paths import Paths
 from ppcdesk.core.errors import PpcdeskError
-from ppcdesk.core.progress import CancelledError, Job, Progress, run_job
+from ppcdesk.core.progress import CancelledError
 
 log = logging.getLogger(__name__)
 EXIT_ERROR, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 1, 2, 70, 130
-COMMANDS = ("demo", "info", "self-test", "account", "sync")
+# Each of these modules adds its subcommands (add_parsers) and maps them to handlers (HANDLERS).
+COMMAND_MODULES = (cli_sync, cli_billing, cli_kpi, cli_calls)
 GUI_OPTIONS = {"--db", "--home"}
 
 
@@ -71,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                               help="check this installation: database, audio, charts, keyring")
     selftest.add_argument("--no-gui", action="store_true",
                           help="skip the checks that need Qt (charts, audio)")
-    cli_sync.add_parsers(sub, common)
+    for module in COMMAND_MODULES:
+        module.add_parsers(sub, common)
     return parser
 
 
@@ -100,10 +102,11 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     try:
         paths = bootstrap.setup(args.home, stderr_level=logging.INFO if args.verbose else None)
-        handler: Callable[[argparse.Namespace, Paths], dict[str, Any]] = {
-            "demo": cmd_demo, "info": cmd_info, "self-test": cmd_self_test,
-            "account": cli_sync.cmd_account, "sync": cli_sync.cmd_sync,
-        }[args.command]
+        handlers: dict[str, Handler] = {
+            "demo": cmd_demo, "info": cmd_info, "self-test": cmd_self_test}
+        for module in COMMAND_MODULES:
+            handlers.update(module.HANDLERS)
+        handler = handlers[args.command]
         result = handler(args, paths)
     except PpcdeskError as exc:
         log.warning("%s failed: %s", args.command, exc)
@@ -128,48 +131,6 @@ def main(argv: list[str]) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush stays quiet
     return EXIT_ERROR if failed else 0
-
-
-# ------------------------------------------------------------------ progress
-class ProgressBar:
-    """A one-line progress bar on stderr (only on a terminal; at most 10 updates a second)."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._last = 0.0
-        self._started = time.monotonic()
-
-    def __call__(self, progress: Progress) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self._last < 0.1:
-            return
-        self._last = now
-        width = 30
-        fraction = progress.fraction
-        if fraction is None:
-            bar = "." * (int(now * 4) % width)
-            pct = "    "
-        else:
-            bar = "#" * int(fraction * width)
-            pct = f"{fraction:4.0%}"
-        line = f"\r[{bar:<{width}}] {pct} {progress.message[:60]:<60}"
-        self.stream.write(line)
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.enabled:
-            self.stream.write("\r" + " " * 100 + "\r")
-            self.stream.flush()
-
-
-def run_with_bar(job: Job[Any]) -> Any:
-    bar = ProgressBar()
-    try:
-        return run_job(job, on_progress=bar)
-    finally:
-        job.close()
-        bar.done()
 
 
 # ------------------------------------------------------------------ commands

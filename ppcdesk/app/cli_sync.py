@@ -20,6 +20,7 @@ from typing import Any
 
 from ppcdesk.app import bootstrap
 from ppcdesk.app.bootstrap import OpenWorkspace
+from ppcdesk.app.cli_support import Handler
 from ppcdesk.config.paths import Paths
 from ppcdesk.core.errors import NoSecretBackendError, PpcdeskError
 from ppcdesk.core.model import AccountRow, SyncSummary
@@ -161,7 +162,7 @@ def _test(args: argparse.Namespace, workspace: OpenWorkspace) -> dict[str, Any]:
 
 
 def cmd_sync(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
-    from ppcdesk.app.cli import run_with_bar
+    from ppcdesk.app.cli_support import run_with_bar
 
     workspace = _open(args, paths, purpose="sync")
     try:
@@ -195,3 +196,6 @@ def _summary_text(counts: dict[str, int], reasons: dict[str, int],
     where = [f"{s.account_sid}: {s.legs_seen:,} legs seen on {s.pages:,} pages, calls up to "
              f"{_when(s.window_to)}" for s in summaries]
     return "\n".join([head, *figures, *why, *where])
+
+
+HANDLERS: dict[str, Handler] = {"account": cmd_account, "sync": cmd_sync}

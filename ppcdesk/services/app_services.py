@@ -25,6 +25,9 @@ from ppcdesk.core.clock import Clock, SystemClock
 from ppcdesk.core.progress import Job
 from ppcdesk.demo.job import write_demo
 from ppcdesk.recordings.cache import RecordingCache
+from ppcdesk.services.billing_service import BillingService
+from ppcdesk.services.kpi_service import KpiService
+from ppcdesk.services.review_service import ReviewService
 from ppcdesk.services.sync_service import SyncService
 from ppcdesk.storage import migrate, repositories
 from ppcdesk.storage.db import Database
@@ -83,6 +86,10 @@ class AppServices:
         self.secret_store: SecretStore = secret_store or KeyringSecretStore()
         self.session_secrets = session_secrets or MemorySecretStore()
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        # One facade per domain, each with the same database, paths and clock:
+        self.billing = BillingService(db, paths, self.clock)
+        self.kpi = KpiService(db, paths, self.clock)
+        self.review = ReviewService(db, paths, self.clock)
 
     # ---------------------------------------------------------------- workspace
     def workspace(self) -> model.Workspace | None:

@@ -379,3 +379,12 @@ class PendingLeg(Base):
     duration_s: Mapped[int] = mapped_column(Integer, default=0)
     cost_micros: Mapped[int | None] = mapped_column(Micros)
     buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyers.id", ondelete="SET NULL"))
+
+
+# ======== billing (issue 4, revision 0003)
+
+
+# ======== KPI rollups (issue 5, revision 0003)
+
+
+# ======== review (issue 6, revision 0003)
