@@ -242,6 +242,8 @@ class CallOutcome(Base):
     revenue_micros: Mapped[int] = mapped_column(Micros, default=0)
     payout_micros: Mapped[int] = mapped_column(Micros, default=0)
     reasons: Mapped[str] = mapped_column(Text, default="[]")
+    # ppcdesk.core.reasons.ReasonFlag bits of the reasons above (revision 0003): 0 = qualified.
+    flags: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     duplicate_of_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
     evaluated_at: Mapped[int] = mapped_column(Epoch)
     __table_args__ = (

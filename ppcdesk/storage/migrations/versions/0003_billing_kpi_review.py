@@ -10,8 +10,8 @@ Create Date: 2026-11-22 01:30:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401 - used by the parts below as they fill in
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = '0003'
 down_revision: str | None = '0002'
@@ -33,11 +33,14 @@ def downgrade() -> None:
 
 # ---------------------------------------------------------------- billing (issue 4)
 def _billing_up() -> None:
-    pass
+    # The reasons as ppcdesk.core.reasons.ReasonFlag bits, for SQL that counts them.
+    with op.batch_alter_table('call_outcomes') as batch:
+        batch.add_column(sa.Column('flags', sa.Integer(), server_default='0', nullable=False))
 
 
 def _billing_down() -> None:
-    pass
+    with op.batch_alter_table('call_outcomes') as batch:
+        batch.drop_column('flags')
 
 
 # ---------------------------------------------------------------- KPI rollups (issue 5)
