@@ -390,3 +390,30 @@ class PendingLeg(Base):
 
 
 # ======== review (issue 6, revision 0003)
+class CallReview(Base):
+    """Where a reviewer is with one call: reviewed or not, disputed with a reason.
+
+    One row per call that a person touched (a call without one is unreviewed, undisputed), so
+    the review queue's "not reviewed yet" filter is an anti-join on a primary key.
+    """
+
+    __tablename__ = "call_reviews"
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    reviewed_at: Mapped[int | None] = mapped_column(Epoch)
+    reviewed_by: Mapped[str] = mapped_column(String(100), default="")
+    disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    dispute_reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[int] = mapped_column(Epoch)
+
+
+# The call log's filters and sorts, each served by an index led by the filtered (or sorted)
+# column; SQLite adds the rowid (calls.id) to each, which is the keyset's tie-breaker.
+Index("ix_calls_buyer_started", Call.buyer_id, Call.started_at)
+Index("ix_calls_status_started", Call.status, Call.started_at)
+Index("ix_calls_state_started", Call.caller_state, Call.started_at)
+Index("ix_calls_number_started", Call.tracking_number_id, Call.started_at)
+Index("ix_calls_called", Call.called)
+Index("ix_calls_duration", Call.duration_s)
+Index("ix_calls_connected", Call.connected_s)
+Index("ix_call_outcomes_flags", CallOutcome.flags, CallOutcome.call_id)

@@ -53,9 +53,38 @@ def _kpi_down() -> None:
 
 
 # ---------------------------------------------------------------- review (issue 6)
+_REVIEW_INDEXES = (
+    ('ix_calls_buyer_started', 'calls', ['buyer_id', 'started_at']),
+    ('ix_calls_status_started', 'calls', ['status', 'started_at']),
+    ('ix_calls_state_started', 'calls', ['caller_state', 'started_at']),
+    ('ix_calls_number_started', 'calls', ['tracking_number_id', 'started_at']),
+    ('ix_calls_called', 'calls', ['called']),
+    ('ix_calls_duration', 'calls', ['duration_s']),
+    ('ix_calls_connected', 'calls', ['connected_s']),
+    ('ix_call_outcomes_flags', 'call_outcomes', ['flags', 'call_id']),
+)
+
+
 def _review_up() -> None:
-    pass
+    # Reviewed and disputed marks, one row per call a person touched.
+    op.create_table(
+        'call_reviews',
+        sa.Column('call_id', sa.Integer(), nullable=False),
+        sa.Column('reviewed_at', sa.BigInteger(), nullable=True),
+        sa.Column('reviewed_by', sa.String(length=100), nullable=False),
+        sa.Column('disputed', sa.Boolean(), nullable=False),
+        sa.Column('dispute_reason', sa.Text(), nullable=False),
+        sa.Column('updated_at', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['call_id'], ['calls.id'], ondelete='CASCADE',
+                                name=op.f('fk_call_reviews_call_id_calls')),
+        sa.PrimaryKeyConstraint('call_id', name=op.f('pk_call_reviews')),
+    )
+    # Indexes for the call log's filters and sorts (each ends with the rowid: the keyset's tie).
+    for name, table, columns in _REVIEW_INDEXES:
+        op.create_index(name, table, columns, unique=False)
 
 
 def _review_down() -> None:
-    pass
+    for name, table, _columns in reversed(_REVIEW_INDEXES):
+        op.drop_index(name, table_name=table)
+    op.drop_table('call_reviews')
