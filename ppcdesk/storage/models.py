@@ -384,6 +384,29 @@ class PendingLeg(Base):
 
 
 # ======== billing (issue 4, revision 0003)
+class ContractEvaluation(Base):
+    """Where the evaluation of one contract stands, so the next one can be incremental.
+
+    ``contract_version_id`` is the newest version evaluated (a new version means: evaluate the
+    contract again in full); ``calls_seen_at`` is the newest ``calls.updated_at`` the evaluation
+    saw: calls written after it (a sync) are what the next incremental run starts from.
+    """
+
+    __tablename__ = "contract_evaluations"
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    contract_version_id: Mapped[int] = mapped_column(
+        ForeignKey("contract_versions.id", ondelete="CASCADE"))
+    calls_seen_at: Mapped[int] = mapped_column(Epoch)
+    evaluated_at: Mapped[int] = mapped_column(Epoch)
+
+
+# The incremental evaluation asks "which calls changed since": a range scan on this index.
+Index("ix_calls_updated_at", Call.updated_at)
+# An adjustment is looked up per contract when outcomes are stored again on top of it.
+Index("ix_outcome_adjustments_contract_call", OutcomeAdjustment.contract_id,
+      OutcomeAdjustment.call_id)
+
 
 
 # ======== KPI rollups (issue 5, revision 0003)

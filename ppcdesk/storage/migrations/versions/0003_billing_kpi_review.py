@@ -36,9 +36,30 @@ def _billing_up() -> None:
     # The reasons as ppcdesk.core.reasons.ReasonFlag bits, for SQL that counts them.
     with op.batch_alter_table('call_outcomes') as batch:
         batch.add_column(sa.Column('flags', sa.Integer(), server_default='0', nullable=False))
+    # Where each contract's evaluation stands: the version evaluated, the calls seen.
+    op.create_table(
+        'contract_evaluations',
+        sa.Column('contract_id', sa.Integer(), nullable=False),
+        sa.Column('contract_version_id', sa.Integer(), nullable=False),
+        sa.Column('calls_seen_at', sa.BigInteger(), nullable=False),
+        sa.Column('evaluated_at', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], ondelete='CASCADE',
+                                name=op.f('fk_contract_evaluations_contract_id_contracts')),
+        sa.ForeignKeyConstraint(
+            ['contract_version_id'], ['contract_versions.id'], ondelete='CASCADE',
+            name=op.f('fk_contract_evaluations_contract_version_id_contract_versions')),
+        sa.PrimaryKeyConstraint('contract_id', name=op.f('pk_contract_evaluations')),
+    )
+    # "Calls changed since the last evaluation" (incremental runs after a sync).
+    op.create_index('ix_calls_updated_at', 'calls', ['updated_at'], unique=False)
+    op.create_index('ix_outcome_adjustments_contract_call', 'outcome_adjustments',
+                    ['contract_id', 'call_id'], unique=False)
 
 
 def _billing_down() -> None:
+    op.drop_index('ix_outcome_adjustments_contract_call', table_name='outcome_adjustments')
+    op.drop_index('ix_calls_updated_at', table_name='calls')
+    op.drop_table('contract_evaluations')
     with op.batch_alter_table('call_outcomes') as batch:
         batch.drop_column('flags')
 
