@@ -410,6 +410,94 @@ Index("ix_outcome_adjustments_contract_call", OutcomeAdjustment.contract_id,
 
 
 # ======== KPI rollups (issue 5, revision 0003)
+# Per-call facts summed by hour and by day (ppcdesk.kpi.catalog.MEASURES defines each, in this
+# order), so a year's dashboard reads ~250k or ~16k rows instead of a million calls. Dimensions
+# are 0 where the call has none (a primary key cannot hold NULL). Kept by
+# ppcdesk.kpi.rollups.refresh_rollups after every write of calls, outcomes or dispositions.
+KPI_MEASURE_COLUMNS = (
+    "calls", "answered", "abandoned", "voicemail", "talk_s", "tta_s", "tta_n", "telco_micros",
+    "recorded", "first_calls", "answered_known", "resolved", "evaluated", "billable", "payable",
+    "revenue_micros", "payout_micros", "duplicate", "short", "blocked", "after_hours", "over_cap",
+    "conversions", "sale_micros", "dur_0", "dur_1", "dur_2", "dur_3", "dur_4", "dur_5", "dur_6",
+    "dur_7", "dur_8", "dur_9", "dur_10", "dur_11", "dur_12", "dur_13",
+)
+
+
+class KpiMeasures:
+    """The summed per-call facts both rollups share."""
+
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    voicemail: Mapped[int] = mapped_column(Integer, default=0)
+    talk_s: Mapped[int] = mapped_column(Integer, default=0)
+    tta_s: Mapped[int] = mapped_column(Integer, default=0)
+    tta_n: Mapped[int] = mapped_column(Integer, default=0)
+    telco_micros: Mapped[int] = mapped_column(Micros, default=0)
+    recorded: Mapped[int] = mapped_column(Integer, default=0)
+    first_calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered_known: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    evaluated: Mapped[int] = mapped_column(Integer, default=0)
+    billable: Mapped[int] = mapped_column(Integer, default=0)
+    payable: Mapped[int] = mapped_column(Integer, default=0)
+    revenue_micros: Mapped[int] = mapped_column(Micros, default=0)
+    payout_micros: Mapped[int] = mapped_column(Micros, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    short: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    after_hours: Mapped[int] = mapped_column(Integer, default=0)
+    over_cap: Mapped[int] = mapped_column(Integer, default=0)
+    conversions: Mapped[int] = mapped_column(Integer, default=0)
+    sale_micros: Mapped[int] = mapped_column(Micros, default=0)
+    dur_0: Mapped[int] = mapped_column(Integer, default=0)
+    dur_1: Mapped[int] = mapped_column(Integer, default=0)
+    dur_2: Mapped[int] = mapped_column(Integer, default=0)
+    dur_3: Mapped[int] = mapped_column(Integer, default=0)
+    dur_4: Mapped[int] = mapped_column(Integer, default=0)
+    dur_5: Mapped[int] = mapped_column(Integer, default=0)
+    dur_6: Mapped[int] = mapped_column(Integer, default=0)
+    dur_7: Mapped[int] = mapped_column(Integer, default=0)
+    dur_8: Mapped[int] = mapped_column(Integer, default=0)
+    dur_9: Mapped[int] = mapped_column(Integer, default=0)
+    dur_10: Mapped[int] = mapped_column(Integer, default=0)
+    dur_11: Mapped[int] = mapped_column(Integer, default=0)
+    dur_12: Mapped[int] = mapped_column(Integer, default=0)
+    dur_13: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiHourly(KpiMeasures, Base):
+    """Measures per UTC hour (``started_at / 3600``) and number, campaign, publisher, buyer."""
+
+    __tablename__ = "kpi_hourly"
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_number_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publisher_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class KpiDaily(KpiMeasures, Base):
+    """The same per local day (days since 1970-01-01 in ``kpi_state.zone``)."""
+
+    __tablename__ = "kpi_daily"
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_number_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publisher_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class KpiState(Base):
+    """One row: the zone ``kpi_daily`` counts its days in, and when the rollups were built."""
+
+    __tablename__ = "kpi_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[int] = mapped_column(Epoch)
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
 
 # ======== review (issue 6, revision 0003)

@@ -65,12 +65,74 @@ def _billing_down() -> None:
 
 
 # ---------------------------------------------------------------- KPI rollups (issue 5)
+_KPI_MEASURES = (  # the per-call facts summed; micros columns are BigInteger
+        'calls',
+        'answered',
+        'abandoned',
+        'voicemail',
+        'talk_s',
+        'tta_s',
+        'tta_n',
+        'telco_micros',
+        'recorded',
+        'first_calls',
+        'answered_known',
+        'resolved',
+        'evaluated',
+        'billable',
+        'payable',
+        'revenue_micros',
+        'payout_micros',
+        'duplicate',
+        'short',
+        'blocked',
+        'after_hours',
+        'over_cap',
+        'conversions',
+        'sale_micros',
+        'dur_0',
+        'dur_1',
+        'dur_2',
+        'dur_3',
+        'dur_4',
+        'dur_5',
+        'dur_6',
+        'dur_7',
+        'dur_8',
+        'dur_9',
+        'dur_10',
+        'dur_11',
+        'dur_12',
+        'dur_13',
+)
+_KPI_DIMS = ('tracking_number_id', 'campaign_id', 'publisher_id', 'buyer_id')
+
+
 def _kpi_up() -> None:
-    pass
+    for table, key in (('kpi_hourly', 'hour'), ('kpi_daily', 'day')):
+        op.create_table(
+            table,
+            sa.Column(key, sa.Integer(), nullable=False),
+            *[sa.Column(d, sa.Integer(), nullable=False) for d in _KPI_DIMS],
+            *[sa.Column(m, sa.BigInteger() if m.endswith('micros') else sa.Integer(),
+                        nullable=False) for m in _KPI_MEASURES],
+            sa.PrimaryKeyConstraint(key, *_KPI_DIMS, name=op.f(f'pk_{table}')),
+            sqlite_with_rowid=False,
+        )
+    op.create_table(
+        'kpi_state',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('zone', sa.String(length=64), nullable=False),
+        sa.Column('built_at', sa.BigInteger(), nullable=False),
+        sa.CheckConstraint('id = 1', name=op.f('ck_kpi_state_single_row')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_kpi_state')),
+    )
 
 
 def _kpi_down() -> None:
-    pass
+    op.drop_table('kpi_state')
+    op.drop_table('kpi_daily')
+    op.drop_table('kpi_hourly')
 
 
 # ---------------------------------------------------------------- review (issue 6)
