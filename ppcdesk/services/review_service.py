@@ -1,10 +1,50 @@
-"""The call log, call detail, review queue (dispositions, notes) and recordings upkeep."""
+"""The call log, call detail, review queue (dispositions, notes) and recordings upkeep.
+
+The UI and the CLI reach the call log only through here: blocks of a filtered, sorted log by
+key (never OFFSET, except to land where a scrollbar was dropped), one call in full, and the
+review marks. Writes are short jobs for the write lane; each returns its ChangeSet.
+"""
 
 from __future__ import annotations
 
-from ppcdesk.config.paths import Paths
-from ppcdesk.core.clock import Clock
+import getpass
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from ppcdesk.config.atomic import write_text_atomic
+from ppcdesk.config.paths import Paths, resources_dir
+from ppcdesk.core.changes import ChangeSet, Entity
+from ppcdesk.core.clock import Clock, to_epoch
+from ppcdesk.core.errors import DataError, PpcdeskError
+from ppcdesk.core.model import DispositionCode
+from ppcdesk.core.progress import Job, Progress
+from ppcdesk.recordings import retention
+from ppcdesk.recordings.cache import RecordingCache
+from ppcdesk.recordings.retention import CachedFile, RetentionPolicy
+from ppcdesk.recordings.waveform import PeaksStore
+from ppcdesk.services import calls_csv
+from ppcdesk.storage import review_detail, review_io, review_store
 from ppcdesk.storage.db import Database
+from ppcdesk.storage.review_detail import CallDetail, RecordingInfo
+from ppcdesk.storage.review_store import SORTS, CallFilter, CallSort, Key, LogRow
+
+__all__ = ["SORTS", "CallDetail", "CallFilter", "CallSort", "Key", "LogRow", "RecordingInfo",
+           "RetentionPolicy", "ReviewService", "UnknownCallError"]
+log = logging.getLogger(__name__)
+EXPORT_BLOCK = 2000
+
+
+class UnknownCallError(PpcdeskError):
+    """A call id or sid that is not in this workspace."""
+
+
+def default_author() -> str:
+    """Who is reviewing: the operating system's user name (a desk has one user)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "me"
 
 
 class ReviewService:
@@ -14,3 +54,194 @@ class ReviewService:
         self.db = db
         self.paths = paths
         self.clock = clock
+        self.peaks = PeaksStore(paths.recordings / "peaks")
+
+    def _now(self) -> int:
+        return to_epoch(self.clock.now())
+
+    # ------------------------------------------------------------ the log
+    def block(self, f: CallFilter, sort: CallSort, *, after: Key | None = None,
+              before: Key | None = None, limit: int = 500, from_end: bool = False,
+              offset: int = 0) -> list[LogRow]:
+        """A block of the log in order (see review_store.block)."""
+        with self.db.read() as conn:
+            return review_store.block(conn, f, sort, after=after, before=before, limit=limit,
+                                      from_end=from_end, offset=offset)
+
+    def count(self, f: CallFilter) -> int:
+        with self.db.read() as conn:
+            return review_store.count(conn, f)
+
+    def first_page(self, f: CallFilter, sort: CallSort, limit: int = 500
+                   ) -> tuple[int, list[LogRow]]:
+        """How many calls match and the first block, in one read snapshot."""
+        with self.db.read() as conn:
+            return review_store.count(conn, f), review_store.block(conn, f, sort, limit=limit)
+
+    def key_at(self, f: CallFilter, sort: CallSort, offset: int) -> Key | None:
+        with self.db.read() as conn:
+            return review_store.key_at(conn, f, sort, offset)
+
+    def detail(self, call_id: int) -> CallDetail:
+        with self.db.read() as conn:
+            found = review_detail.call_detail(conn, call_id)
+        if found is None:
+            raise UnknownCallError(f"there is no call {call_id} in this workspace")
+        return found
+
+    def call_id(self, sid: str) -> int:
+        with self.db.read() as conn:
+            found = review_store.call_id_of(conn, sid.strip())
+        if found is None:
+            raise UnknownCallError(f"there is no call {sid} in this workspace")
+        return found
+
+    # ------------------------------------------------------------ review marks (write lane)
+    def dispose_job(self, call_id: int, code: DispositionCode, sale_micros: int | None = None,
+                    author: str | None = None) -> Job[ChangeSet]:
+        """Record a disposition (the call becomes reviewed); a sale only with "converted"."""
+        if sale_micros is not None and code != DispositionCode.CONVERTED:
+            raise DataError("a sale amount goes only with the disposition 'converted'",
+                            field="sale")
+        yield Progress(0, 1, f"Marking call as {code.value.replace('_', ' ')}")
+        with self.db.write() as conn:
+            review_store.add_disposition(conn, call_id, str(code), sale_micros,
+                                         author or default_author(), self._now())
+        return ChangeSet.of(Entity.REVIEW, dispositions=1)
+
+    def note_job(self, call_id: int, body: str, author: str | None = None) -> Job[ChangeSet]:
+        text = body.strip()
+        if not text:
+            raise DataError("a note cannot be empty", field="note")
+        yield Progress(0, 1, "Adding a note")
+        with self.db.write() as conn:
+            review_store.add_note(conn, call_id, text, author or default_author(), self._now())
+        return ChangeSet.of(Entity.REVIEW, notes=1)
+
+    def dispute_job(self, call_id: int, disputed: bool, reason: str = "") -> Job[ChangeSet]:
+        """Flag (or clear) a call as disputed; flagging needs a reason the partner can read."""
+        if disputed and not reason.strip():
+            raise DataError("say why the call is disputed", field="reason")
+        yield Progress(0, 1, "Flagging the call as disputed" if disputed else "Clearing dispute")
+        with self.db.write() as conn:
+            review_store.mark(conn, call_id, self._now(), disputed=disputed,
+                              dispute_reason=reason.strip())
+        return ChangeSet.of(Entity.REVIEW, disputed=1)
+
+    def reviewed_job(self, call_id: int, reviewed: bool,
+                     author: str | None = None) -> Job[ChangeSet]:
+        yield Progress(0, 1, "Marking reviewed" if reviewed else "Marking not reviewed")
+        with self.db.write() as conn:
+            review_store.mark(conn, call_id, self._now(),
+                              reviewed_by=(author or default_author()) if reviewed else None,
+                              unreview=not reviewed)
+        return ChangeSet.of(Entity.REVIEW, reviewed=1)
+
+    # ------------------------------------------------------------ CSV
+    def export_job(self, target: Path, f: CallFilter, sort: CallSort, *,
+                   masked: bool) -> Job[int]:
+        """Write the filtered calls to ``target`` as ppcdesk's call CSV; returns the rows.
+
+        ``masked`` hides callers' numbers (the screen's default): such a file cannot be
+        imported again. The file appears whole or not at all.
+        """
+        total = self.count(f)
+        parts = [calls_csv.header_line()]
+        done = 0
+        yield Progress(0, total, f"Exporting {total:,} calls")
+        after: Key | None = None
+        while True:
+            with self.db.read() as conn:
+                rows = review_store.block(conn, f, sort, after=after, limit=EXPORT_BLOCK)
+                fields = review_io.fields_of(conn, [r.call.id for r in rows])
+            parts.extend(calls_csv.line(fields[r.call.id], masked=masked) for r in rows)
+            done += len(rows)
+            yield Progress(done, total, f"Exported {done:,} of {total:,} calls")
+            if len(rows) < EXPORT_BLOCK:
+                break
+            after = rows[-1].key
+        write_text_atomic(target, "".join(parts))
+        return done
+
+    def import_job(self, source: Path, author: str | None = None) -> Job[ChangeSet]:
+        """Read ppcdesk's call CSV (all rows checked first) and store it in one transaction."""
+        yield Progress(0, None, f"Reading {source.name}")
+        calls = calls_csv.read(source)
+        zone = "UTC"
+        with self.db.read() as conn:
+            found = conn.exec_driver_sql("SELECT timezone FROM workspace").scalar()
+            zone = str(found) if found else zone
+        yield Progress(0, len(calls), f"Storing {len(calls):,} calls")
+        with self.db.write() as conn:
+            written = review_io.upsert(conn, calls, self._now(), zone,
+                                       author or f"import:{source.name}")
+        yield Progress(written, len(calls), f"Stored {written:,} calls")
+        return ChangeSet.of(Entity.CALLS, Entity.REVIEW, Entity.CAMPAIGNS, Entity.PARTNERS,
+                            calls=written)
+
+    # ------------------------------------------------------------ recordings
+    def audio_path(self, recording: RecordingInfo) -> Path | None:
+        """The local file of a recording (cache or bundled demo audio), or None."""
+        if not recording.local_path:
+            return None
+        if recording.file_state == "bundled":
+            path = resources_dir() / recording.local_path
+        elif recording.file_state == "cached":
+            path = self.paths.recordings / recording.local_path
+        else:
+            return None
+        return path if path.is_file() else None
+
+    def recordings_to_fetch(self, f: CallFilter) -> list[str]:
+        """Recording sids of the filtered calls that have no local audio yet."""
+        clause, params = review_store.where(f)
+        with self.db.read() as conn:
+            return [r[0] for r in conn.exec_driver_sql(
+                f"SELECT r.sid FROM recordings r JOIN calls c ON c.sid = r.call_sid "
+                f"WHERE r.file_state IN ('remote', 'expired') AND {clause} ORDER BY r.id",
+                tuple(params))]
+
+    def fetch_recordings_job(self, f: CallFilter,
+                             fetch_one: Callable[[str], Job[Path]]) -> Job[ChangeSet]:
+        """Download the audio of every recording of the filter (``fetch_one``: one sid's job).
+
+        A failure on one recording is logged and counted; the others go on.
+        """
+        sids = self.recordings_to_fetch(f)
+        failed = 0
+        for done, sid in enumerate(sids):
+            yield Progress(done, len(sids), f"Downloading recording {done + 1:,} of "
+                                            f"{len(sids):,}")
+            try:
+                for _ in fetch_one(sid):
+                    pass
+            except PpcdeskError as exc:
+                failed += 1
+                log.warning("recording %s not downloaded: %s", sid, exc)
+        yield Progress(len(sids), len(sids), "Downloads done")
+        return ChangeSet.of(Entity.RECORDINGS, downloaded=len(sids) - failed, failed=failed)
+
+    def retention_policy(self) -> RetentionPolicy:
+        return retention.load_policy(self.paths.config)
+
+    def save_retention_policy(self, policy: RetentionPolicy) -> None:
+        retention.save_policy(self.paths.config, policy)
+
+    def apply_retention_job(self, policy: RetentionPolicy | None = None) -> Job[ChangeSet]:
+        """Drop cached audio past the policy's age and size; the recordings' rows stay."""
+        policy = policy or self.retention_policy()
+        yield Progress(0, None, "Looking at the recordings cache")
+        with self.db.read() as conn:
+            files = [CachedFile(r[0], r[1] or 0, r[2] or 0) for r in conn.exec_driver_sql(
+                "SELECT sid, started_at, size_bytes FROM recordings WHERE file_state = 'cached'")]
+        drops = retention.plan_drops(files, policy, self._now())
+        cache = RecordingCache(self.paths.recordings)
+        freed = 0
+        with self.db.write() as conn:
+            for done, item in enumerate(drops):
+                if done % 200 == 0:
+                    yield Progress(done, len(drops), f"Dropping {len(drops):,} recordings")
+                conn.exec_driver_sql("UPDATE recordings SET file_state = 'expired', "
+                                     "local_path = NULL WHERE sid = ?", (item.sid,))
+                freed += cache.remove(item.sid)
+        return ChangeSet.of(Entity.RECORDINGS, expired=len(drops), freed_bytes=freed)
