@@ -94,14 +94,14 @@ def match(rows: Sequence[PartnerRow], calls: Sequence[LocalCall],
 
     by_id: dict[str, LocalCall] = {}
     for call in calls:
-        for known in call.ids:
-            by_id.setdefault(known, call)
+        for sid in call.ids:
+            by_id.setdefault(sid, call)
     rest: list[PartnerRow] = []
     for row in unique:
-        call = by_id.get(row.call_id) if row.call_id else None
-        if call is not None and call.id not in taken:
-            taken.add(call.id)
-            pairings.append(Pairing(row, call, MatchKind.ID))
+        known = by_id.get(row.call_id) if row.call_id else None
+        if known is not None and known.id not in taken:
+            taken.add(known.id)
+            pairings.append(Pairing(row, known, MatchKind.ID))
         else:
             rest.append(row)
 

@@ -528,3 +528,49 @@ Index("ix_calls_called", Call.called)
 Index("ix_calls_duration", Call.duration_s)
 Index("ix_calls_connected", Call.connected_s)
 Index("ix_call_outcomes_flags", CallOutcome.flags, CallOutcome.call_id)
+
+
+# ======== recon (issue 7, revision 0003)
+class ReconPreset(Base):
+    """A named column mapping for one partner's reports (ppcdesk.recon.importers.mapping)."""
+
+    __tablename__ = "recon_presets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    partner: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)  # the preset as JSON
+    updated_at: Mapped[int] = mapped_column(Epoch)
+
+
+class PartnerReportRow(Base):
+    """One checked line of an imported partner report; ``line`` is its row in the file."""
+
+    __tablename__ = "partner_rows"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[int] = mapped_column(Epoch)
+    caller: Mapped[str | None] = mapped_column(String(32))
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+    amount_micros: Mapped[int] = mapped_column(Micros, default=0)
+    verdict: Mapped[str] = mapped_column(String(20))  # paid | duplicate | short | rejected
+    partner_call_id: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(100), default="")  # their word, as written
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (Index("ix_partner_rows_import_started", "import_id", "started_at"),)
+
+
+class ReconMatch(Base):
+    """What the last reconcile made of one partner line: its call and the evidence."""
+
+    __tablename__ = "recon_matches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_row_id: Mapped[int] = mapped_column(
+        ForeignKey("partner_rows.id", ondelete="CASCADE"), unique=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"),
+                                                index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # id|time|shift|ambiguous|unmatched|duplicate
+    time_diff_s: Mapped[int] = mapped_column(Integer, default=0)
+    shift_s: Mapped[int] = mapped_column(Integer, default=0)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    matched_at: Mapped[int] = mapped_column(Epoch)

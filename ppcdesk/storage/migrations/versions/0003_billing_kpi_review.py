@@ -23,9 +23,11 @@ def upgrade() -> None:
     _billing_up()
     _kpi_up()
     _review_up()
+    _recon_up()
 
 
 def downgrade() -> None:
+    _recon_down()
     _review_down()
     _kpi_down()
     _billing_down()
@@ -171,3 +173,66 @@ def _review_down() -> None:
     for name, table, _columns in reversed(_REVIEW_INDEXES):
         op.drop_index(name, table_name=table)
     op.drop_table('call_reviews')
+
+
+# ---------------------------------------------------------------- recon (issue 7)
+def _recon_up() -> None:
+    # Named column mappings for partners' reports.
+    op.create_table(
+        'recon_presets',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('partner', sa.String(length=200), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('updated_at', sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_recon_presets')),
+        sa.UniqueConstraint('name', name=op.f('uq_recon_presets_name')),
+    )
+    # The checked lines of each imported partner report.
+    op.create_table(
+        'partner_rows',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('import_id', sa.Integer(), nullable=False),
+        sa.Column('line', sa.Integer(), nullable=False),
+        sa.Column('started_at', sa.BigInteger(), nullable=False),
+        sa.Column('caller', sa.String(length=32), nullable=True),
+        sa.Column('duration_s', sa.Integer(), nullable=True),
+        sa.Column('amount_micros', sa.BigInteger(), nullable=False),
+        sa.Column('verdict', sa.String(length=20), nullable=False),
+        sa.Column('partner_call_id', sa.String(length=100), nullable=True),
+        sa.Column('status', sa.String(length=100), nullable=False),
+        sa.Column('campaign', sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(['import_id'], ['imports.id'], ondelete='CASCADE',
+                                name=op.f('fk_partner_rows_import_id_imports')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_rows')),
+    )
+    op.create_index('ix_partner_rows_import_started', 'partner_rows',
+                    ['import_id', 'started_at'], unique=False)
+    # What the last reconcile made of each line: its call and the evidence.
+    op.create_table(
+        'recon_matches',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('partner_row_id', sa.Integer(), nullable=False),
+        sa.Column('call_id', sa.Integer(), nullable=True),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('time_diff_s', sa.Integer(), nullable=False),
+        sa.Column('shift_s', sa.Integer(), nullable=False),
+        sa.Column('evidence', sa.Text(), nullable=False),
+        sa.Column('matched_at', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['call_id'], ['calls.id'], ondelete='CASCADE',
+                                name=op.f('fk_recon_matches_call_id_calls')),
+        sa.ForeignKeyConstraint(['partner_row_id'], ['partner_rows.id'], ondelete='CASCADE',
+                                name=op.f('fk_recon_matches_partner_row_id_partner_rows')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_recon_matches')),
+        sa.UniqueConstraint('partner_row_id', name=op.f('uq_recon_matches_partner_row_id')),
+    )
+    op.create_index(op.f('ix_recon_matches_call_id'), 'recon_matches', ['call_id'],
+                    unique=False)
+
+
+def _recon_down() -> None:
+    op.drop_index(op.f('ix_recon_matches_call_id'), table_name='recon_matches')
+    op.drop_table('recon_matches')
+    op.drop_index('ix_partner_rows_import_started', table_name='partner_rows')
+    op.drop_table('partner_rows')
+    op.drop_table('recon_presets')
