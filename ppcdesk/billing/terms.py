@@ -16,6 +16,7 @@ caps=Caps(daily=20))``.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,9 +24,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ppcdesk.core.model import Counterparty
+from ppcdesk.core.phone import US_STATES
 
 DAY_S = 86_400
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+STATE_CODES = frozenset(US_STATES.values())  # US states, DC, PR, Canadian provinces
+_AREA_CODE = re.compile(r"[2-9]\d\d")  # a NANP area code (NPA)
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 class BufferBasis(StrEnum):
@@ -183,8 +188,14 @@ class Terms:
         found.extend(_price_problems(self.price, self.counterparty))
         if self.duplicates is not None and self.duplicates.window_s <= 0:
             found.append(("duplicates.window", "must be longer than zero"))
+        if self.campaign is not None and not self.campaign.strip():
+            found.append(("campaign", "names no campaign (leave it out for every campaign)"))
         if self.hours is not None:
             found.extend(_hours_problems(self.hours))
+        found.extend(_geography_problems(self.geography))
+        found.extend(("callers.blocklist", f"{number!r} is not an E.164 number like +16025550123")
+                     for number in sorted(self.callers.blocklist)
+                     if not _E164.fullmatch(number))
         for key in ("hourly", "daily", "weekly", "monthly", "concurrency"):
             value = getattr(self.caps, key)
             if value is not None and value < 0:
@@ -222,6 +233,9 @@ def _hours_problems(hours: Hours) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if len(hours.weekly) != 7:
         return [("hours", "needs one entry per weekday, Monday first")]
+    if not any(hours.weekly):
+        # Never open would refuse every call; "always open" is no hours at all.
+        found.append(("hours", "opens on no day (leave hours out to be always open)"))
     for day, blocks in zip(WEEKDAYS, hours.weekly, strict=True):
         key = f"hours.{day.lower()}"
         ordered = sorted(blocks)
@@ -231,6 +245,21 @@ def _hours_problems(hours: Hours) -> list[tuple[str, str]]:
         found.extend((key, f"blocks {_span(first)} and {_span(second)} overlap")
                      for first, second in itertools.pairwise(ordered)
                      if second.start_min < first.end_min)
+    return found
+
+
+def _geography_problems(geography: Geography) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for key in ("allowed_states", "blocked_states"):
+        found.extend(
+            (f"geography.{key}", f"{code!r} is not a US state or Canadian province code like AZ")
+            for code in sorted(getattr(geography, key)) if code not in STATE_CODES)
+    for key in ("allowed_area_codes", "blocked_area_codes"):
+        found.extend((f"geography.{key}", f"{code!r} is not an area code like 602")
+                     for code in sorted(getattr(geography, key))
+                     if not _AREA_CODE.fullmatch(code))
+    found.extend(("geography.blocked_states", f"{code} is both allowed and blocked")
+                 for code in sorted(geography.allowed_states & geography.blocked_states))
     return found
 
 
