@@ -53,12 +53,15 @@ class LocalCall(NamedTuple):
 
 
 class Expected(NamedTuple):
-    """What our contracts say about a call for this partner (from call_outcomes)."""
+    """What our contracts with this partner decided about a call (from call_outcomes)."""
 
     call_id: int
+    sid: str
+    caller: str
+    started_at: int
     qualified: bool  # billable (buyer contracts) or payable (publisher contracts)
-    amount_micros: int
-    flags: int  # ppcdesk.core.reasons.ReasonFlag bits
+    amount_micros: int  # revenue or payout; 0 when not qualified
+    flags: int  # ppcdesk.core.reasons.ReasonFlag bits, OR-ed over the partner's contracts
 
 
 @dataclass(frozen=True, slots=True)
