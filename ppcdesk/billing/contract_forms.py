@@ -144,7 +144,8 @@ def read_share(value: object) -> Decimal:
 
 
 def write_share(share: Decimal) -> str:
-    return f"{share.scaleb(2).normalize():f}%"
+    percent = share.scaleb(2).normalize()
+    return f"{abs(percent) if percent.is_zero() else percent:f}%"  # never "-0%"
 
 
 def read_date(value: object) -> date:
