@@ -2,9 +2,78 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+from pathlib import Path
+
+from sqlalchemy import Connection
+
 from ppcdesk.config.paths import Paths
+from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock
+from ppcdesk.core.errors import DataError
+from ppcdesk.core.progress import Job, Progress
+from ppcdesk.kpi import catalog, queries, rollups, spend, zones
+from ppcdesk.kpi.catalog import Kpi, Unit
+from ppcdesk.kpi.queries import Filters, Period
 from ppcdesk.storage.db import Database
+
+Number = int | float | None
+DEFAULT_BUFFER_S = 90  # the trade's usual buffer, when no contract names one
+PRESETS = ("yesterday", "last 7 days", "last 30 days", "last 90 days", "month to date",
+           "last month", "year to date", "last 365 days")
+_BUFFER = re.compile(r"^\s*buffer_s\s*=\s*(\d+)", re.MULTILINE)
+
+
+def number(kpi: Kpi, value: Fraction | None) -> Number:
+    """A KPI's exact value as shown: money as integer micros (half to even), counts as int."""
+    if value is None:
+        return None
+    if kpi.unit is Unit.MONEY or kpi.unit is Unit.COUNT:
+        return round(value)  # Fraction rounds half to even, exactly
+    return float(value)
+
+
+def figures(m: dict[str, int], *, spend_known: bool) -> dict[str, Number]:
+    return {k.key: number(k, catalog.evaluate(k, m, spend_known=spend_known))
+            for k in catalog.FIGURES}
+
+
+@dataclass(frozen=True, slots=True)
+class KpiRow:
+    key: queries.Key
+    label: str
+    values: dict[str, Number]
+
+
+@dataclass(frozen=True, slots=True)
+class KpiReport:
+    """Every figure of the catalogue for a period, overall or per value of a dimension."""
+
+    period: Period
+    by: str | None
+    rows: tuple[KpiRow, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """Everything the dashboard draws: tiles now and before, and each chart's table."""
+
+    period: Period
+    previous: Period
+    current: dict[str, Number]
+    before: dict[str, Number]
+    evaluated: bool  # some call in the period has an outcome: money figures mean something
+    grain: str  # day | week | month
+    series: tuple[tuple[str, int, int, int], ...]  # (label, calls, billable, revenue micros)
+    heat_calls: tuple[tuple[int, ...], ...]  # [weekday Monday=0][hour]
+    heat_answer: tuple[tuple[float | None, ...], ...]
+    publishers: tuple[tuple[str, int, Number, Number], ...]  # name, calls, conv. rate, rpm
+    histogram: tuple[tuple[int, int | None, int], ...]  # (from s, to s or None, answered)
+    buffer_s: int
 
 
 class KpiService:
@@ -14,3 +83,153 @@ class KpiService:
         self.db = db
         self.paths = paths
         self.clock = clock
+
+    # ---------------------------------------------------------------- periods
+    def preset(self, name: str, zone: str, today: date | None = None) -> Period:
+        """A named period of whole days ending yesterday (in ``zone``)."""
+        today = today or zones.local_day(int(self.clock.now().timestamp()), zone)
+        end = today - timedelta(days=1)
+        days = {"yesterday": 1, "last 7 days": 7, "last 30 days": 30, "last 90 days": 90,
+                "last 365 days": 365}
+        if name in days:
+            return Period(end - timedelta(days=days[name] - 1), end, zone)
+        if name == "month to date":
+            return Period(min(today.replace(day=1), end), end, zone)
+        if name == "year to date":
+            return Period(min(today.replace(month=1, day=1), end), end, zone)
+        if name == "last month":
+            last = today.replace(day=1) - timedelta(days=1)
+            return Period(last.replace(day=1), last, zone)
+        raise DataError(f"no period preset {name!r} (choose from {', '.join(PRESETS)})")
+
+    def newest_day(self, zone: str) -> date | None:
+        with self.db.read() as conn:
+            newest = conn.exec_driver_sql("SELECT MAX(started_at) FROM calls").scalar_one()
+        return None if newest is None else zones.local_day(int(newest), zone)
+
+    # ---------------------------------------------------------------- queries
+    def rollups_ready(self) -> bool:
+        with self.db.read() as conn:
+            return rollups.rollup_zone(conn) is not None or not conn.exec_driver_sql(
+                "SELECT EXISTS (SELECT 1 FROM calls)").scalar_one()
+
+    def report(self, period: Period, filters: Filters | None = None,
+               by: str | None = None) -> KpiReport:
+        """Every figure over ``period``, or per value of ``by`` (catalog.DIMENSIONS)."""
+        if by is not None and by not in catalog.DIMENSIONS:
+            raise DataError(f"cannot break down by {by!r} (choose from "
+                            f"{', '.join(catalog.DIMENSIONS)})")
+        filters = filters or Filters()
+        with self.db.read() as conn:
+            found = queries.sums(conn, period, filters, by)
+            names = _names(conn, by)
+        rows = tuple(KpiRow(key, _label(key, by, names), figures(m, spend_known=found.spend_known))
+                     for key, m in sorted(found.groups.items(), key=lambda kv: _order(kv[0])))
+        return KpiReport(period, by, rows, found.source)
+
+    def dashboard(self, period: Period, filters: Filters | None = None) -> Dashboard:
+        """The tiles (with the previous period) and every chart's data, in few queries."""
+        filters = filters or Filters()
+        previous = period.previous()
+        grain = "day" if period.days <= 92 else "week" if period.days <= 400 else "month"
+        with self.db.read() as conn:
+            cur = queries.sums(conn, period, filters)
+            before = queries.sums(conn, previous, filters)
+            by_time = queries.sums(conn, period, filters, grain, unique=False,
+                                   only=("calls", "billable", "revenue_micros"))
+            heat = queries.sums(conn, period, filters, "hour_of_week", unique=False,
+                                only=("calls", "answered"))
+            pubs = queries.sums(conn, period, filters, "publisher", unique=False,
+                                only=("calls", "evaluated", "conversions", "revenue_micros",
+                                      "talk_s"))
+            names = _names(conn, "publisher")
+            buffer_s = _buffer(conn, filters)
+        m = cur.groups[None]
+        series = tuple((zones.day_of(int(k or 0)).isoformat(), v["calls"], v["billable"],
+                        v["revenue_micros"]) for k, v in sorted(
+                            by_time.groups.items(), key=lambda kv: int(kv[0] or 0)))
+        calls_grid = [[0] * 24 for _ in range(7)]
+        answered_grid = [[0] * 24 for _ in range(7)]
+        for k, v in heat.groups.items():
+            day, hour = divmod(int(k or 0), 24)
+            calls_grid[day][hour], answered_grid[day][hour] = v["calls"], v["answered"]
+        rate = tuple(tuple(a / c if c else None for a, c in zip(ar, cr, strict=True))
+                     for ar, cr in zip(answered_grid, calls_grid, strict=True))
+        cr, rpm = catalog.BY_KEY["conversion_rate"], catalog.BY_KEY["rpm"]
+        ranked = sorted(((names.get(k, "(none)"), v["calls"],
+                          number(cr, catalog.evaluate(cr, v)),
+                          number(rpm, catalog.evaluate(rpm, v)))
+                         for k, v in pubs.groups.items() if v["calls"]),
+                        key=lambda r: (-(r[2] or 0), r[0]))
+        edges = catalog.DURATION_EDGES
+        hist = tuple((lo, edges[i + 1] if i + 1 < len(edges) else None, m[f"dur_{i}"])
+                     for i, lo in enumerate(edges))
+        return Dashboard(
+            period, previous, figures(m, spend_known=cur.spend_known),
+            figures(before.groups[None], spend_known=before.spend_known),
+            bool(m["evaluated"]), grain, series,
+            tuple(tuple(r) for r in calls_grid), rate, tuple(ranked), hist, buffer_s)
+
+    # ---------------------------------------------------------------- writes
+    def rebuild_job(self, zone: str) -> Job[ChangeSet]:
+        """Build the rollups from every call, counting days in ``zone`` (write lane)."""
+        yield Progress(0, None, "Summing calls for the dashboard")
+        with self.db.write() as conn:
+            rollups.rebuild_rollups(conn, zone=zone)
+        return ChangeSet.of(Entity.OUTCOMES)
+
+    def add_spend(self, day: date, amount_micros: int, *, campaign_id: int | None = None,
+                  publisher_id: int | None = None, source: str = "") -> ChangeSet:
+        """Enter (or replace) one day's spend."""
+        if amount_micros < 0:
+            raise DataError("a spend cannot be negative", field="amount")
+        with self.db.write() as conn:
+            spend.save_spend(conn, [spend.SpendRow(day, campaign_id, publisher_id, source,
+                                                   amount_micros)])
+        return ChangeSet.of(Entity.SPEND, spend=1)
+
+    def import_spend_job(self, path: Path) -> Job[ChangeSet]:
+        """Import a spend CSV (date, campaign, publisher, amount[, source]) whole or not at all."""
+        yield Progress(0, None, f"Importing {path.name}")
+        with self.db.write() as conn:
+            n = spend.import_spend(conn, path, int(self.clock.now().timestamp()))
+        return ChangeSet.of(Entity.SPEND, Entity.IMPORTS, spend=n)
+
+
+def _names(conn: Connection, by: str | None) -> dict[queries.Key, str]:
+    tables = {"campaign": ("campaigns", "name"), "publisher": ("publishers", "name"),
+              "buyer": ("buyers", "name"), "number": ("tracking_numbers", "friendly_name")}
+    if by not in tables:
+        return {}
+    table, column = tables[by]
+    rows = conn.exec_driver_sql(f"SELECT id, {column} FROM {table}")
+    return {int(i): str(n) for i, n in rows}
+
+
+def _label(key: queries.Key, by: str | None, names: dict[queries.Key, str]) -> str:
+    if by is None:
+        return "all"
+    if by in queries.DIM_COLUMNS:
+        return names.get(key, "(none)")
+    if by in {"day", "week", "month"}:
+        return zones.day_of(int(key or 0)).isoformat()[: 7 if by == "month" else 10]
+    if by == "weekday":
+        return ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[int(key or 0)]
+    if by == "hour":
+        return f"{int(key or 0):02d}:00"
+    return str(key or "(unknown)")
+
+
+def _order(key: queries.Key) -> tuple[int, str]:
+    return (0, f"{key:012d}") if isinstance(key, int) else (1, str(key or ""))
+
+
+def _buffer(conn: Connection, filters: Filters) -> int:
+    """The buffer of the buyer contracts in scope (the most common one), else 90 s."""
+    where = "" if filters.campaign_id is None else f" AND k.campaign_id = {filters.campaign_id}"
+    terms = [str(t) for (t,) in conn.exec_driver_sql(
+        "SELECT v.terms FROM contracts k JOIN contract_versions v ON v.contract_id = k.id "
+        f"WHERE k.counterparty_kind = 'buyer' AND k.active{where} AND v.version = "
+        "(SELECT MAX(version) FROM contract_versions w WHERE w.contract_id = k.id)")]
+    found = [int(m.group(1)) for t in terms if (m := _BUFFER.search(t))]
+    return max(set(found), key=found.count) if found else DEFAULT_BUFFER_S
