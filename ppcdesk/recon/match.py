@@ -60,15 +60,14 @@ class Pairing:
     shift_s: int = 0
 
     def evidence(self) -> str:
-        if self.kind is MatchKind.ID:
-            return f"their call id {self.row.call_id} is ours"
-        parts = [f"same caller {self.call.caller}",
-                 f"started {abs(self.time_diff_s)} s apart"]
+        parts = ([f"their call id {self.row.call_id} is ours"] if self.kind is MatchKind.ID
+                 else [f"same caller {self.call.caller}"])
+        parts.append(f"started {abs(self.time_diff_s)} s apart")
         if self.shift_s:
             hours = self.shift_s // 3600
             parts.append(f"after a shift of {hours:+d} h (their times are {abs(hours)} h "
                          f"{'ahead' if hours > 0 else 'behind'})")
-        if self.row.duration_s is not None:
+        if self.row.duration_s is not None and self.kind is not MatchKind.ID:
             parts.append(f"their duration {self.row.duration_s} s, ours {self.call.duration_s} "
                          f"s (buyer leg {self.call.connected_s} s)")
         return ", ".join(parts)
@@ -101,7 +100,7 @@ def match(rows: Sequence[PartnerRow], calls: Sequence[LocalCall],
         known = by_id.get(row.call_id) if row.call_id else None
         if known is not None and known.id not in taken:
             taken.add(known.id)
-            pairings.append(Pairing(row, known, MatchKind.ID))
+            pairings.append(_by_id(row, known, tol))
         else:
             rest.append(row)
 
@@ -124,6 +123,15 @@ def match(rows: Sequence[PartnerRow], calls: Sequence[LocalCall],
         unpaired_calls=tuple(c for c in calls if c.id not in paired),
         tolerance=tol,
     )
+
+
+def _by_id(row: PartnerRow, call: LocalCall, tol: Tolerance) -> Pairing:
+    """A pair by id; a start a whole number of hours off is still a zone shift to report."""
+    diff = row.started_at - call.started_at
+    hours = round(diff / 3600)
+    shift = hours * 3600 if 0 < abs(hours) <= tol.shift_hours and abs(
+        diff - hours * 3600) <= tol.time_s else 0
+    return Pairing(row, call, MatchKind.ID, diff - shift, 0, shift)
 
 
 def _split_duplicates(rows: Iterable[PartnerRow]) -> tuple[list[PartnerRow],
@@ -188,7 +196,8 @@ def _resolve(rows: list[PartnerRow], candidates_of: Callable[[PartnerRow], list[
                  list[Pairing], list[tuple[PartnerRow, tuple[Candidate, ...]]],
                  list[PartnerRow]]:
     """Accept clear pairs round by round; return (pairs, ambiguous, without a candidate)."""
-    options = {row.line: (row, sorted(candidates_of(row), key=_order)) for row in rows}
+    # Keyed by position: line numbers repeat when several imports are reconciled together.
+    options = {i: (row, sorted(candidates_of(row), key=_order)) for i, row in enumerate(rows)}
     pairs: list[Pairing] = []
     while True:
         by_call: dict[int, list[tuple[int, int]]] = defaultdict(list)  # call -> (cost, line)

@@ -36,6 +36,7 @@ class PartnerRow(NamedTuple):
     call_id: str | None = None  # their id for the call (often our Twilio SID)
     status: str = ""  # their word, as written
     campaign: str | None = None
+    ref: int = 0  # the stored line's id (partner_rows.id); 0 before it is stored
 
 
 class LocalCall(NamedTuple):

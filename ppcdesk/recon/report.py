@@ -104,9 +104,9 @@ def build_report(result: MatchResult, expected: Mapping[int, Expected],
     diffs: list[Difference] = []
     for pairing in result.pairings:
         diffs.extend(_paired(pairing, expected.get(pairing.call.id)))
-    for row in result.unmatched:
-        diffs.append(_line(DiffKind.UNSEEN, row, "no call of ours from this caller near this "
-                           "time" if row.caller else "no caller and no id we know"))
+    diffs.extend(_line(DiffKind.UNSEEN, row, "no call of ours from this caller near this "
+                       "time" if row.caller else "no caller and no id we know")
+                 for row in result.unmatched)
     for row, candidates in result.ambiguous:
         names = ", ".join(f"{c.call.ids[0] if c.call.ids else c.call.id} "
                           f"({c.time_diff_s:+d} s)" for c in candidates)
@@ -114,12 +114,12 @@ def build_report(result: MatchResult, expected: Mapping[int, Expected],
     for row, first in result.duplicates:
         diffs.append(_line(DiffKind.DUPLICATE_ROW, row, f"repeats line {first}"))
     paired = {p.call.id for p in result.pairings}
-    for exp in expected.values():
-        if (exp.qualified and exp.amount_micros and exp.call_id not in paired
-                and start <= exp.started_at < end):
-            diffs.append(Difference(
-                DiffKind.UNPAID, None, exp.call_id, exp.sid, exp.caller, exp.started_at,
-                exp.amount_micros, 0, exp.amount_micros, "not in their report"))
+    diffs.extend(Difference(DiffKind.UNPAID, None, exp.call_id, exp.sid, exp.caller,
+                            exp.started_at, exp.amount_micros, 0, exp.amount_micros,
+                            "not in their report")
+                 for exp in expected.values()
+                 if (exp.qualified and exp.amount_micros and exp.call_id not in paired
+                     and start <= exp.started_at < end))
     diffs.sort(key=lambda d: (d.started_at, d.line or 0, d.kind))
     lines = _in_period(_all_lines(result), start, end)
     in_period = [e for e in expected.values() if e.qualified and start <= e.started_at < end]

@@ -104,6 +104,12 @@ def test_shift_is_kept_as_evidence() -> None:
     assert "-1 h" in pairing.evidence()
 
 
+def test_a_pair_by_id_still_reports_a_whole_hour_shift() -> None:
+    result = match([theirs(2, ANN, 7200 + 9, call_id="CAk")], [ours(1, ANN, 0, sid="CAk")])
+    (pairing,) = result.pairings
+    assert (pairing.kind, pairing.shift_s, pairing.time_diff_s) == (MatchKind.ID, 7200, 9)
+
+
 def test_tolerance_is_adjustable() -> None:
     rows, calls = [theirs(2, ANN, 200)], [ours(1, ANN, 0)]
     assert match(rows, calls).unmatched  # 200 s apart: beyond the default 120 s

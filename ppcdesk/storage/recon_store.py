@@ -1,0 +1,174 @@
+"""Reconciliation's SQL: presets, imported partner lines, our side of a period, pairings.
+
+Our side is fetched for the partner's callers only (``json_each`` over the callers of their
+lines, then the ``(caller, started_at)`` index), so a 100,000-line report against a million
+calls reads the calls that could match, not the whole year.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ppcdesk.core.errors import PpcdeskError
+
+Row = tuple[Any, ...]
+_ROW_COLUMNS = ("import_id", "line", "started_at", "caller", "duration_s", "amount_micros",
+                "verdict", "partner_call_id", "status", "campaign")
+
+
+class UnknownPartnerError(PpcdeskError):
+    """No buyer or publisher has this name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A partner: a buyer (their contracts bring revenue) or a publisher (we pay them)."""
+
+    kind: str  # buyer | publisher
+    id: int
+    name: str
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    raw: object = conn.connection.dbapi_connection
+    if not isinstance(raw, sqlite3.Connection):
+        raise TypeError(f"recon needs the sqlite3 driver, not {type(raw).__name__}")
+    return raw
+
+
+# ---------------------------------------------------------------- partners and presets
+def party(conn: Connection, name: str) -> Party:
+    for kind, table in (("buyer", "buyers"), ("publisher", "publishers")):
+        found = conn.exec_driver_sql(f"SELECT id, name FROM {table} WHERE lower(name) = "
+                                     "lower(?)", (name.strip(),)).first()
+        if found is not None:
+            return Party(kind, int(found[0]), str(found[1]))
+    names = [r[0] for r in conn.exec_driver_sql(
+        "SELECT name FROM buyers UNION SELECT name FROM publishers ORDER BY 1")]
+    raise UnknownPartnerError(f"no buyer or publisher named {name!r} (there are: "
+                              f"{', '.join(names) or 'none yet'})")
+
+
+def presets(conn: Connection) -> list[str]:
+    """Every stored preset, as its JSON text."""
+    return [r[0] for r in conn.exec_driver_sql("SELECT body FROM recon_presets ORDER BY name")]
+
+
+def save_preset(conn: Connection, name: str, partner: str, body: str, now: int) -> None:
+    conn.exec_driver_sql(
+        "INSERT INTO recon_presets (name, partner, body, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET partner = excluded.partner, body = excluded.body, "
+        "updated_at = excluded.updated_at", (name, partner, body, now))
+
+
+def delete_preset(conn: Connection, name: str) -> bool:
+    return conn.exec_driver_sql("DELETE FROM recon_presets WHERE name = ?",
+                                (name,)).rowcount > 0
+
+
+# ---------------------------------------------------------------- imports
+def import_with_hash(conn: Connection, sha256: str, partner: str) -> tuple[int, int] | None:
+    """``(id, created_at)`` of a finished import of the same file for the same partner."""
+    found = conn.exec_driver_sql(
+        "SELECT id, created_at FROM imports WHERE sha256 = ? AND partner = ? AND status = "
+        "'done' AND kind = 'partner_report'", (sha256, partner)).first()
+    return None if found is None else (int(found[0]), int(found[1]))
+
+
+def insert_import(conn: Connection, *, file_name: str, sha256: str, partner: str,
+                  preset: str, total: int, ok: int, failed: int, now: int) -> int:
+    return int(conn.exec_driver_sql(
+        "INSERT INTO imports (kind, file_name, sha256, partner, preset, rows_total, rows_ok, "
+        "rows_failed, status, created_at) VALUES ('partner_report', ?, ?, ?, ?, ?, ?, ?, "
+        "'done', ?) RETURNING id",
+        (file_name, sha256, partner, preset, total, ok, failed, now)).scalar_one())
+
+
+def insert_rows(conn: Connection, import_id: int, rows: Iterable[Row]) -> None:
+    """Store checked lines, each ``(line, started_at, caller, duration_s, amount_micros,
+    verdict, call_id, status, campaign)`` (a ``PartnerRow``)."""
+    sql = (f"INSERT INTO partner_rows ({', '.join(_ROW_COLUMNS)}) VALUES "
+           f"({', '.join('?' * len(_ROW_COLUMNS))})")
+    _driver(conn).executemany(sql, ((import_id, *r[:9]) for r in rows))
+
+
+def undo_import(conn: Connection, import_id: int) -> int:
+    """Forget an import's lines (its record stays, marked undone); return lines removed."""
+    removed = conn.exec_driver_sql("DELETE FROM partner_rows WHERE import_id = ?",
+                                   (import_id,)).rowcount
+    conn.exec_driver_sql("UPDATE imports SET status = 'undone' WHERE id = ?", (import_id,))
+    return int(removed)
+
+
+def partner_rows(conn: Connection, partner: str, start: int, end: int) -> list[
+        tuple[int, Row]]:
+    """``(row id, PartnerRow fields)`` of the live imports of ``partner``, in [start, end)."""
+    cursor = conn.exec_driver_sql(
+        "SELECT r.id, r.line, r.started_at, r.caller, r.duration_s, r.amount_micros, "
+        "r.verdict, r.partner_call_id, r.status, r.campaign FROM partner_rows r "
+        "JOIN imports i ON i.id = r.import_id WHERE i.status = 'done' AND lower(i.partner) = "
+        "lower(?) AND r.started_at >= ? AND r.started_at < ? ORDER BY r.import_id, r.line",
+        (partner, start, end))
+    return [(int(r[0]), tuple(r[1:])) for r in cursor]
+
+
+# ---------------------------------------------------------------- our side
+def local_calls(conn: Connection, callers: Iterable[str], ids: Iterable[str], start: int,
+                end: int) -> list[Row]:
+    """Our calls in [start, end) from ``callers``, and those known by one of ``ids``, as
+    ``LocalCall`` fields; a call found by id lists the id (its SID or a forwarded leg's)."""
+    found: dict[int, Row] = {}
+    cursor = conn.exec_driver_sql(
+        "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid FROM calls c "
+        "WHERE c.caller IN (SELECT value FROM json_each(?)) AND c.started_at >= ? "
+        "AND c.started_at < ?", (json.dumps(sorted(set(callers))), start, end))
+    for cid, at, caller, duration, connected, sid in cursor:
+        found[cid] = (cid, at, caller, duration, connected, (sid,))
+    wanted = json.dumps(sorted(set(ids)))
+    by_id = conn.exec_driver_sql(
+        "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid, c.sid "
+        "FROM calls c WHERE c.sid IN (SELECT value FROM json_each(?1)) UNION ALL "
+        "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid, l.sid "
+        "FROM call_legs l JOIN calls c ON c.sid = l.call_sid "
+        "WHERE l.sid IN (SELECT value FROM json_each(?1))", (wanted,))
+    for cid, at, caller, duration, connected, sid, known in by_id:
+        before = found.get(cid)
+        names: tuple[str, ...] = before[5] if before is not None else (sid,)
+        found[cid] = (cid, at, caller, duration, connected,
+                      names + ((known,) if known not in names else ()))
+    return sorted(found.values(), key=lambda c: (c[1], c[0]))
+
+
+def outcomes(conn: Connection, who: Party, start: int, end: int) -> list[Row]:
+    """``(call id, sid, caller, started_at, qualified, amount, flags)`` of each outcome of a
+    contract with ``who`` for a call in [start, end); amount is 0 when not qualified."""
+    amount, decided = (("revenue_micros", "billable") if who.kind == "buyer"
+                       else ("payout_micros", "payable"))
+    return [tuple(r) for r in conn.exec_driver_sql(
+        f"SELECT c.id, c.sid, c.caller, c.started_at, o.{decided}, "
+        f"CASE WHEN o.{decided} THEN o.{amount} ELSE 0 END, o.flags "
+        "FROM contracts k JOIN call_outcomes o ON o.contract_id = k.id "
+        "JOIN calls c ON c.id = o.call_id "
+        f"WHERE k.counterparty_kind = ? AND k.{who.kind}_id = ? "
+        "AND c.started_at >= ? AND c.started_at < ?", (who.kind, who.id, start, end))]
+
+
+# ---------------------------------------------------------------- pairings
+def replace_matches(conn: Connection, row_ids: Sequence[int],
+                    matches: Iterable[tuple[int, int | None, str, int, int, str]],
+                    now: int) -> None:
+    """Forget what earlier reconciles made of these lines; store ``(row id, call id, kind,
+    time diff, shift, evidence)`` for each."""
+    raw = _driver(conn)
+    raw.executemany("DELETE FROM recon_matches WHERE partner_row_id = ?",
+                    ((i,) for i in row_ids))
+    raw.executemany(
+        "INSERT INTO recon_matches (partner_row_id, call_id, kind, time_diff_s, shift_s, "
+        "evidence, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ((*m, now) for m in matches))
