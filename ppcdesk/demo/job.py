@@ -23,6 +23,7 @@ from ppcdesk.demo import generator, rows
 from ppcdesk.demo.cast import BUYERS, CAMPAIGNS, NUMBERS, PUBLISHERS
 from ppcdesk.demo.prefetch import prefetched
 from ppcdesk.demo.target import bulk_write, check_foreign_keys
+from ppcdesk.kpi.rollups import rebuild_rollups
 from ppcdesk.storage import ingest
 from ppcdesk.storage import models as m
 from ppcdesk.storage.db import Database
@@ -89,6 +90,8 @@ def write_demo(db: Database, *, calls: int, seed: int, end: date,
                                 "seed": seed, "end": end.isoformat()}, sort_keys=True)))
         if holds_data:
             check_foreign_keys(conn)
+        yield Progress(calls, calls, "Summing calls for the dashboard")
+        rebuild_rollups(conn, zone=WORKSPACE_ZONE)
         yield Progress(calls, calls, "Saving")
     return ChangeSet.of(
         Entity.WORKSPACE, Entity.NUMBERS, Entity.CAMPAIGNS, Entity.PARTNERS, Entity.CALLS,
