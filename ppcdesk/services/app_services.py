@@ -27,6 +27,7 @@ from ppcdesk.demo.job import write_demo
 from ppcdesk.recordings.cache import RecordingCache
 from ppcdesk.services.billing_service import BillingService
 from ppcdesk.services.kpi_service import KpiService
+from ppcdesk.services.recon_service import ReconService
 from ppcdesk.services.review_service import ReviewService
 from ppcdesk.services.sync_service import SyncService
 from ppcdesk.storage import migrate, repositories
@@ -90,6 +91,7 @@ class AppServices:
         self.billing = BillingService(db, paths, self.clock)
         self.kpi = KpiService(db, paths, self.clock)
         self.review = ReviewService(db, paths, self.clock)
+        self.recon = ReconService(db, paths, self.clock)
 
     # ---------------------------------------------------------------- workspace
     def workspace(self) -> model.Workspace | None:

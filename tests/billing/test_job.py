@@ -1,0 +1,181 @@
+"""The evaluation job over a stored workspace: tables of calls in, stored outcomes out.
+
+The contracts (job_support): "Apex auto" pays $45 for calls connected 90 s or more, one per
+caller per 30 days, at most 2 a day; "Peak payout" pays the publisher 60% of that revenue.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ppcdesk.core.progress import run_job
+from ppcdesk.core.reasons import ReasonFlag
+from ppcdesk.storage import billing_store as store
+from tests.billing.job_support import (
+    APEX,
+    CLOCK,
+    add_calls,
+    dump,
+    evaluate,
+    import_text,
+    local,
+    new_workspace,
+    outcomes,
+)
+
+MONDAY = """
+CA01 | 2026-03-02 09:00 | +12145550001 | 120 | Apex
+CA02 | 2026-03-02 09:10 | +12145550002 |  90 | Apex
+CA03 | 2026-03-02 09:20 | +12145550003 |  89 | Apex
+CA04 | 2026-03-02 09:30 | +12145550001 | 300 | Apex
+CA05 | 2026-03-02 09:40 | +12145550005 |   0 | -
+CA06 | 2026-03-02 09:50 | +12145550006 | 200 | Apex
+CA07 | 2026-03-02 10:00 | +12145550007 | 200 | Keystone
+"""
+
+
+def test_a_full_evaluation_stores_each_contracts_verdict_with_reasons(tmp_path: Path) -> None:
+    db = new_workspace(tmp_path)
+    add_calls(db, MONDAY)
+    changes = evaluate(db)
+    assert changes.counts["contracts"] == 2
+    # Apex covers the calls its buyer answered; exactly the buffer qualifies; the second call
+    # of a caller is a duplicate of the first; the third qualified call of the day is over cap.
+    assert outcomes(db, "Apex auto") == [
+        ("CA01", True, "45.00", []),
+        ("CA02", True, "45.00", []),
+        ("CA03", False, "0.00", ["short"]),
+        ("CA04", False, "0.00", ["duplicate"]),
+        ("CA06", False, "0.00", ["over_cap"]),
+    ]
+    # The publisher is paid for every connected call of its number: 60% of what the buyers paid.
+    assert outcomes(db, "Peak payout") == [
+        ("CA01", True, "27.00", []),
+        ("CA02", True, "27.00", []),
+        ("CA03", True, "0.00", []),
+        ("CA04", True, "0.00", []),
+        ("CA05", False, "0.00", ["not_connected"]),
+        ("CA06", True, "0.00", []),
+        ("CA07", True, "0.00", []),
+    ]
+
+
+def test_reasons_carry_a_sentence_flags_and_the_call_repeated(tmp_path: Path) -> None:
+    db = new_workspace(tmp_path)
+    add_calls(db, MONDAY)
+    evaluate(db)
+    with db.read() as conn:
+        reasons, flags, repeated = conn.exec_driver_sql(
+            "SELECT o.reasons, o.flags, d.sid FROM call_outcomes o "
+            "JOIN calls c ON c.id = o.call_id LEFT JOIN calls d ON d.id = o.duplicate_of_call_id "
+            "JOIN contracts k ON k.id = o.contract_id "
+            "WHERE c.sid = 'CA04' AND k.name = 'Apex auto'").one()
+    assert [r["code"] for r in json.loads(reasons)] == ["duplicate"]
+    assert json.loads(reasons)[0]["text"]  # a sentence a buyer can read
+    assert flags == int(ReasonFlag.DUPLICATE)
+    assert repeated == "CA01"
+
+
+def test_evaluating_again_rewrites_nothing(tmp_path: Path) -> None:
+    db = new_workspace(tmp_path)
+    add_calls(db, MONDAY)
+    assert evaluate(db).counts["outcomes"] == 12
+    again = evaluate(db)
+    assert again.counts["outcomes"] == 0
+    assert again.counts["removed"] == 0
+
+
+def test_incremental_after_a_new_day_equals_a_full_evaluation(tmp_path: Path) -> None:
+    # Tuesday's calls repeat Monday's callers (30-day duplicates reach back) and fill the
+    # daily cap again (a new day); the incremental run sees only Tuesday as changed.
+    tuesday = """
+    CB01 | 2026-03-03 08:00 | +12145550002 | 100 | Apex
+    CB02 | 2026-03-03 08:05 | +12145550011 | 100 | Apex
+    CB03 | 2026-03-03 08:10 | +12145550012 | 100 | Apex
+    CB04 | 2026-03-03 08:15 | +12145550013 | 100 | Apex
+    CB05 | 2026-03-03 23:59 | +12145550003 | 100 | Apex
+    """
+    incremental = new_workspace(tmp_path / "a")
+    add_calls(incremental, MONDAY)
+    evaluate(incremental)
+    add_calls(incremental, tuesday, updated_at=2_000)
+    changes = evaluate(incremental, incremental=True)
+    assert changes.counts["contracts"] == 2
+
+    full = new_workspace(tmp_path / "b")
+    add_calls(full, MONDAY)
+    add_calls(full, tuesday, updated_at=2_000)
+    evaluate(full)
+    assert dump(incremental) == dump(full)
+    assert outcomes(full, "Apex auto")[-5:] == [
+        ("CB01", False, "0.00", ["duplicate"]),
+        ("CB02", True, "45.00", []),
+        ("CB03", True, "45.00", []),
+        ("CB04", False, "0.00", ["over_cap"]),
+        ("CB05", False, "0.00", ["duplicate"]),  # Monday's CA03 connected, if short
+    ]
+
+
+def test_incremental_with_nothing_changed_does_nothing(tmp_path: Path) -> None:
+    db = new_workspace(tmp_path)
+    add_calls(db, MONDAY)
+    evaluate(db)
+    assert evaluate(db, incremental=True).counts["contracts"] == 0
+
+
+def test_a_new_version_is_evaluated_in_full_and_older_calls_keep_the_old_one(
+        tmp_path: Path) -> None:
+    db = new_workspace(tmp_path)
+    add_calls(db, MONDAY)
+    add_calls(db, "CB01 | 2026-03-03 08:00 | +12145550021 | 100 | Apex")
+    evaluate(db)
+    raised = APEX.replace('amount = "$45.00"', 'amount = "$50.00"').replace(
+        'buffer = "90s"', 'buffer = "90s"\neffective_from = 2026-03-03')
+    result = import_text(db, raised)
+    assert result.updated == ("Apex auto",)
+    assert evaluate(db, incremental=True).counts["contracts"] >= 1
+    apex = {sid: amount for sid, _, amount, _ in outcomes(db, "Apex auto")}
+    assert apex["CA01"] == "45.00"
+    assert apex["CB01"] == "50.00"
+
+
+def test_calls_a_contract_no_longer_covers_lose_their_outcome(tmp_path: Path) -> None:
+    db = new_workspace(tmp_path)
+    add_calls(db, MONDAY)
+    evaluate(db)
+    import_text(db, APEX.replace('campaign = "Auto"\n', 'campaign = "Auto"\n', 1).replace(
+        'buyer = "Apex"', 'buyer = "Keystone"'))
+    changes = evaluate(db, incremental=True)
+    assert changes.counts["removed"] == 5
+    assert [row[0] for row in outcomes(db, "Apex auto")] == ["CA07"]
+
+
+def test_adjustments_survive_re_evaluation(tmp_path: Path) -> None:
+    from ppcdesk.services import billing_queries
+
+    db = new_workspace(tmp_path)
+    add_calls(db, MONDAY)
+    evaluate(db)
+    with db.write() as conn:
+        billing_queries.adjust(conn, "CA03", "Apex auto", "qualified", "yes",
+                               "buyer agreed on the phone", "dana", 5_000)
+    evaluate(db, start=local("2026-03-01 00:00"))  # a range run
+    evaluate(db)  # and a full one
+    assert outcomes(db, "Apex auto")[2] == ("CA03", True, "45.00", ["short", "manual"])
+    with db.read() as conn:
+        trail = store.adjustments_of_call(conn, 3)
+    assert [(a.field, a.before, a.after, a.author) for a in trail] == [
+        ("billable", "false", "true", "dana")]
+
+
+def test_a_cancelled_evaluation_leaves_the_outcomes_as_they_were(tmp_path: Path) -> None:
+    from ppcdesk.billing.job import evaluate_job
+    from ppcdesk.core.progress import CancelledError
+
+    db = new_workspace(tmp_path)
+    add_calls(db, MONDAY)
+    with pytest.raises(CancelledError):
+        run_job(evaluate_job(db, CLOCK), should_cancel=lambda: True)
+    assert dump(db) == []
