@@ -172,3 +172,42 @@ def replace_matches(conn: Connection, row_ids: Sequence[int],
         "INSERT INTO recon_matches (partner_row_id, call_id, kind, time_diff_s, shift_s, "
         "evidence, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         ((*m, now) for m in matches))
+
+
+# ---------------------------------------------------------------- disputes
+_DISPUTE_SELECT = (
+    "SELECT d.id, d.call_id, c.sid, coalesce(b.name, p.name, ''), d.status, d.reason, "
+    "d.claimed_micros, d.recovered_micros, d.deadline, d.opened_at FROM disputes d "
+    "LEFT JOIN calls c ON c.id = d.call_id LEFT JOIN buyers b ON b.id = d.buyer_id "
+    "LEFT JOIN publishers p ON p.id = d.publisher_id")
+
+
+def insert_dispute(conn: Connection, who: Party, *, call_id: int | None, import_id: int | None,
+                   reason: str, claimed: int, deadline: str | None, now: int) -> int:
+    return int(conn.exec_driver_sql(
+        "INSERT INTO disputes (call_id, partner_kind, buyer_id, publisher_id, import_id, "
+        "status, reason, claimed_micros, recovered_micros, deadline, opened_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 0, ?, ?, ?) RETURNING id",
+        (call_id, who.kind, who.id if who.kind == "buyer" else None,
+         who.id if who.kind == "publisher" else None, import_id, reason, claimed, deadline,
+         now, now)).scalar_one())
+
+
+def update_dispute(conn: Connection, dispute_id: int, status: str, recovered: int,
+                   now: int) -> None:
+    conn.exec_driver_sql("UPDATE disputes SET status = ?, recovered_micros = ?, updated_at = ? "
+                         "WHERE id = ?", (status, recovered, now, dispute_id))
+
+
+def disputes(conn: Connection, dispute_id: int | None = None) -> list[Row]:
+    """Disputes (all, or one) as ``DisputeLine`` fields, newest first."""
+    where = " WHERE d.id = ?" if dispute_id is not None else ""
+    params = (dispute_id,) if dispute_id is not None else ()
+    return [tuple(r) for r in conn.exec_driver_sql(
+        _DISPUTE_SELECT + where + " ORDER BY d.opened_at DESC, d.id DESC", params)]
+
+
+def call_start(conn: Connection, call_id: int) -> int | None:
+    found = conn.exec_driver_sql("SELECT started_at FROM calls WHERE id = ?",
+                                 (call_id,)).scalar()
+    return None if found is None else int(found)

@@ -1,0 +1,161 @@
+"""Reconciliation for the UI and the CLI: presets, report imports, reconcile, disputes.
+
+Days come in as dates in the workspace's zone (a partner's "October" is October where the
+workspace is) and become UTC epoch bounds here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ppcdesk.config.paths import Paths
+from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
+from ppcdesk.core.model import DisputeStatus
+from ppcdesk.core.progress import Job
+from ppcdesk.recon import disputes as disputes_mod
+from ppcdesk.recon.disputes import DisputeLine, Ledger
+from ppcdesk.recon.importers.mapping import BUILTIN_PRESETS, Preset, PresetError
+from ppcdesk.recon.job import (
+    ImportPlan,
+    ImportSummary,
+    Reconciliation,
+    import_report,
+    plan_import,
+    reconcile,
+)
+from ppcdesk.recon.records import Tolerance
+from ppcdesk.recon.report import Difference
+from ppcdesk.storage import recon_store, repositories
+from ppcdesk.storage.db import Database
+
+DEFAULT_ZONE = "America/New_York"
+
+
+class ReconService:
+    """Presets, report imports, reconcile and disputes over one database."""
+
+    def __init__(self, db: Database, paths: Paths, clock: Clock) -> None:
+        self.db = db
+        self.paths = paths
+        self.clock = clock
+
+    # ---------------------------------------------------------------- presets
+    def presets(self) -> list[Preset]:
+        """The built-in presets, then the workspace's own (which may replace a built-in)."""
+        with self.db.read() as conn:
+            own = [Preset.from_json(body) for body in recon_store.presets(conn)]
+        names = {p.name for p in own}
+        return [p for p in BUILTIN_PRESETS if p.name not in names] + own
+
+    def preset(self, name: str) -> Preset:
+        for preset in self.presets():
+            if preset.name == name:
+                return preset
+        known = ", ".join(p.name for p in self.presets())
+        raise PresetError(f"no preset named {name!r} (there are: {known})")
+
+    def save_preset(self, preset: Preset) -> None:
+        preset.mapping.check()
+        with self.db.write() as conn:
+            recon_store.save_preset(conn, preset.name, preset.partner, preset.to_json(),
+                                    to_epoch(self.clock.now()))
+
+    def delete_preset(self, name: str) -> bool:
+        with self.db.write() as conn:
+            return recon_store.delete_preset(conn, name)
+
+    def partners(self) -> list[str]:
+        with self.db.read() as conn:
+            return [r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM buyers UNION SELECT name FROM publishers ORDER BY 1")]
+
+    # ---------------------------------------------------------------- import, reconcile
+    def plan_import(self, path: Path, preset: Preset, sheet: str | None = None) -> ImportPlan:
+        """Read and check a report (the wizard's preview; nothing is written)."""
+        return plan_import(path, preset, sheet=sheet)
+
+    def import_job(self, plan: ImportPlan, *, partner: str = "",
+                   good_rows: bool = False) -> Job[ImportSummary]:
+        return import_report(self.db, plan, self.clock, partner=partner, good_rows=good_rows)
+
+    def zone(self) -> str:
+        with self.db.read() as conn:
+            workspace = repositories.workspace(conn)
+        return workspace.timezone if workspace is not None else DEFAULT_ZONE
+
+    def period(self, first: date, last: date) -> tuple[int, int]:
+        """``[first 00:00, the day after last 00:00)`` in the workspace's zone, UTC seconds."""
+        zone = self.zone()
+        return day_start_epoch(first, zone), day_start_epoch(last + timedelta(days=1), zone)
+
+    def reconcile_job(self, partner: str, first: date, last: date,
+                      tolerance: Tolerance | None = None) -> Job[Reconciliation]:
+        start, end = self.period(first, last)
+        return reconcile(self.db, partner, start, end, self.clock, tolerance)
+
+    # ---------------------------------------------------------------- disputes
+    def window_days(self, partner: str) -> int:
+        """The partner's dispute window: from the first preset that names them."""
+        for preset in self.presets():
+            if preset.partner.lower() == partner.lower():
+                return preset.dispute_window_days
+        return disputes_mod.DEFAULT_WINDOW_DAYS
+
+    def open_dispute(self, partner: str, *, call_id: int | None, reason: str,
+                     claimed_micros: int, import_id: int | None = None) -> DisputeLine:
+        """Open a dispute about a call (or a line with none); the deadline follows the window."""
+        now = to_epoch(self.clock.now())
+        zone = self.zone()
+        with self.db.write() as conn:
+            who = recon_store.party(conn, partner)
+            started = recon_store.call_start(conn, call_id) if call_id is not None else None
+            day = disputes_mod.deadline(started, now, self.window_days(who.name), zone)
+            new_id = recon_store.insert_dispute(
+                conn, who, call_id=call_id, import_id=import_id, reason=reason,
+                claimed=max(0, claimed_micros), deadline=day, now=now)
+        return self.dispute(new_id)
+
+    def open_from_difference(self, partner: str, difference: Difference) -> DisputeLine:
+        """Open a dispute claiming what a difference puts at stake."""
+        reason = f"{difference.kind.label}: {difference.detail}"
+        if difference.line is not None:
+            reason += f" (their line {difference.line})"
+        return self.open_dispute(partner, call_id=difference.call_id, reason=reason,
+                                 claimed_micros=difference.at_stake_micros)
+
+    def set_status(self, dispute_id: int, status: DisputeStatus,
+                   recovered_micros: int | None = None) -> DisputeLine:
+        line = self.dispute(dispute_id)
+        recovered = disputes_mod.recovered_for(status, line.claimed_micros, recovered_micros)
+        with self.db.write() as conn:
+            recon_store.update_dispute(conn, dispute_id, str(status), recovered,
+                                       to_epoch(self.clock.now()))
+        return replace(line, status=status, recovered_micros=recovered)
+
+    def dispute(self, dispute_id: int) -> DisputeLine:
+        with self.db.read() as conn:
+            rows = recon_store.disputes(conn, dispute_id)
+        if not rows:
+            raise disputes_mod.DisputeError(f"no dispute #{dispute_id}")
+        return _line(rows[0])
+
+    def ledger(self) -> Ledger:
+        with self.db.read() as conn:
+            return disputes_mod.ledger([_line(r) for r in recon_store.disputes(conn)])
+
+    def due_disputes(self, within_days: int = 7) -> list[DisputeLine]:
+        """Open or submitted disputes due within ``within_days`` (the dashboard reminder)."""
+        today = self.clock.now().astimezone(ZoneInfo(self.zone())).date().isoformat()
+        return disputes_mod.due(list(self.ledger().lines), today, within_days)
+
+
+def _line(row: tuple[object, ...]) -> DisputeLine:
+    did, call_id, sid, partner, status, reason, claimed, recovered, deadline, opened = row
+    return DisputeLine(int(str(did)), None if call_id is None else int(str(call_id)),
+                       None if sid is None else str(sid), str(partner),
+                       DisputeStatus(str(status)), str(reason), int(str(claimed)),
+                       int(str(recovered)), None if deadline is None else str(deadline),
+                       int(str(opened)))
