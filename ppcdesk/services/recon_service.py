@@ -97,6 +97,14 @@ class ReconService:
         return reconcile(self.db, partner, start, end, self.clock, tolerance)
 
     # ---------------------------------------------------------------- disputes
+    def call_id(self, sid: str) -> int:
+        """Our call's id from its SID (or a forwarded leg's)."""
+        with self.db.read() as conn:
+            found = recon_store.call_by_sid(conn, sid.strip())
+        if found is None:
+            raise disputes_mod.DisputeError(f"no call {sid} in this workspace")
+        return found
+
     def window_days(self, partner: str) -> int:
         """The partner's dispute window: from the first preset that names them."""
         for preset in self.presets():

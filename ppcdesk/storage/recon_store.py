@@ -211,3 +211,10 @@ def call_start(conn: Connection, call_id: int) -> int | None:
     found = conn.exec_driver_sql("SELECT started_at FROM calls WHERE id = ?",
                                  (call_id,)).scalar()
     return None if found is None else int(found)
+
+
+def call_by_sid(conn: Connection, sid: str) -> int | None:
+    found = conn.exec_driver_sql(
+        "SELECT id FROM calls WHERE sid = ?1 UNION ALL SELECT c.id FROM call_legs l "
+        "JOIN calls c ON c.sid = l.call_sid WHERE l.sid = ?1 LIMIT 1", (sid,)).scalar()
+    return None if found is None else int(found)
