@@ -121,12 +121,14 @@ def _final(ctx: _Context, failed: bool) -> Words:
 def _callers(ctx: _Context, failed: bool) -> Words:
     caller = ctx.call.caller
     klass = caller_class(caller)
-    why = ("anonymous" if klass & ANONYMOUS else "invalid number" if klass & INVALID
-           else "outside the US and Canada" if klass & FOREIGN else "allowed")
+    why = ("withheld" if klass & ANONYMOUS else "invalid number" if klass & INVALID
+           else "outside the US and Canada" if klass & FOREIGN else "")
     if caller in ctx.rules.blocklist:
         why = "on the blocklist"
-    values: dict[str, object] = {"caller": caller, "class": why}
-    return f"caller {caller}: {why}" + (": caller blocked" if failed else ""), values
+    values: dict[str, object] = {"caller": caller, "class": why or "allowed"}
+    if failed:
+        return f"caller {caller} ({why}): caller blocked", values
+    return f"caller {caller}: allowed", values
 
 
 def _geography(ctx: _Context, failed: bool) -> Words:
