@@ -9,7 +9,6 @@ from ppcdesk.billing import contract_file
 from ppcdesk.billing import contract_import as billing_io
 from ppcdesk.billing.contract_file import ContractFileError
 from ppcdesk.storage import billing_store as store
-
 from tests.billing.job_support import APEX, DECLARATIONS, PEAK, import_text, new_workspace
 
 
