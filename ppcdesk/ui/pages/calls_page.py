@@ -1,49 +1,295 @@
-"""The call log: every call, newest first, read by key in blocks as the user scrolls."""
+"""The call log: every call, filtered and sorted by key, with the detail and the review queue.
+
+The table reads blocks by key (CallsTableModel); the filter bar builds a CallFilter; selecting
+a call loads its detail on the read lane; dispositions, notes and disputes run as write jobs
+and repaint only their row, so the reviewer keeps their place in a long queue.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import date
+from pathlib import Path
+from typing import Any, ClassVar
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QDate, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QLabel, QMenu, QSplitter, QWidget
 
-from ppcdesk.core.changes import Entity
-from ppcdesk.core.model import CallRow
+from ppcdesk.core.changes import ChangeSet, Entity
+from ppcdesk.core.clock import day_start_epoch
+from ppcdesk.core.model import DispositionCode
+from ppcdesk.core.progress import Progress
 from ppcdesk.services.app_services import AppServices
-from ppcdesk.ui.models.calls_model import BLOCK, CallsTableModel, call_columns
+from ppcdesk.services.review_service import CallDetail, CallFilter, CallSort, LogRow
+from ppcdesk.ui.models.calls_model import BLOCK, CallsTableModel, log_columns
 from ppcdesk.ui.pages.base import Page, empty_state, make_table
+from ppcdesk.ui.pages.calls_filters import FilterBar
+from ppcdesk.ui.playback.player import Player
+from ppcdesk.ui.playback.waveform import load_peaks
+from ppcdesk.ui.views.call_detail import CallDetailView
+from ppcdesk.ui.views.review_queue import HELP, ReviewQueue
 from ppcdesk.ui.workers import JobRunner
+
+HIDDEN_KEY = "calls/hidden_columns"
 
 
 class CallsPage(Page):
     title = "Calls"
     depends_on: ClassVar[frozenset[Entity]] = frozenset(
-        {Entity.CALLS, Entity.RECORDINGS, Entity.CAMPAIGNS, Entity.PARTNERS, Entity.WORKSPACE})
+        {Entity.CALLS, Entity.RECORDINGS, Entity.CAMPAIGNS, Entity.PARTNERS, Entity.WORKSPACE,
+         Entity.OUTCOMES})
 
     def __init__(self, services: AppServices, runner: JobRunner, *,
                  masked: bool = False) -> None:
         super().__init__(services, runner)
         self.zone = "UTC"
         self.masked = masked
-        self.model = CallsTableModel(services.calls_after,
-                                     call_columns(lambda: self.zone, lambda: self.masked))
+        self.sort = CallSort()
+        self.model = CallsTableModel(services.review, log_columns(lambda: self.zone,
+                                                                  lambda: self.hiding))
+        self.model.sort_requested.connect(self._sort)
+        self.filters = FilterBar()
+        self.filters.changed.connect(self.reload_log)
+        self.filters.export_requested.connect(self.export)
+        self.reveal = QCheckBox("Reveal numbers")
+        self.reveal.setToolTip("Masking is on (Settings); show callers' numbers in full here")
+        self.reveal.toggled.connect(lambda _on: self._repaint())
+        self.filters.tail.addWidget(self.reveal)
         self.summary = QLabel("")
         self.view = make_table(self.model, stretch_last=True)
-        self.empty = empty_state("No calls yet. Calls arrive with a Twilio sync, or open the "
-                                 "demo workspace to explore.")
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        self.view.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.horizontalHeader().customContextMenuRequested.connect(self._columns_menu)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.player = Player(self)
+        self.detail = CallDetailView(self.player)
+        self.detail.dispose_requested.connect(self._dispose)
+        self.detail.note_requested.connect(self._note)
+        self.detail.dispute_requested.connect(self._dispute)
+        self.detail.download_requested.connect(self._download)
+        self.queue = ReviewQueue(self, self.view, self.detail)
+        self.empty = empty_state("No calls match. Calls arrive with a Twilio sync, or open "
+                                 "the demo workspace to explore.")
         self.empty.hide()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        table_box = QWidget()
+        from PySide6.QtWidgets import QVBoxLayout
+
+        box = QVBoxLayout(table_box)
+        box.setContentsMargins(0, 0, 0, 0)
         for widget in (self.summary, self.view, self.empty):
-            self.layout_.addWidget(widget)
-        widths = (130, 130, 45, 125, 140, 150, 190, 80, 70, 75, 75, 85, 40)
+            box.addWidget(widget)
+        splitter.addWidget(table_box)
+        splitter.addWidget(self.detail)
+        splitter.setSizes([380, 480])
+        self.layout_.addWidget(self.filters)
+        self.layout_.addWidget(splitter, 1)
+        self.keys_help = QLabel(HELP)
+        self.keys_help.setObjectName("hint")
+        self.layout_.addWidget(self.keys_help)
+        widths = (125, 125, 40, 120, 130, 150, 170, 80, 65, 70, 70, 80, 35, 120, 120)
         for column, width in enumerate(widths):
             self.view.setColumnWidth(column, width)
+        self.ui_settings = QSettings(str(services.paths.config / "ui.ini"),
+                                     QSettings.Format.IniFormat)
+        self._apply_hidden(self._hidden())
+        self._decoder: object | None = None
+        self._download_job = 0
+        runner.job_progress.connect(self._job_progress)
 
+    @property
+    def hiding(self) -> bool:
+        """Whether callers' numbers are masked now (the setting, unless revealed here)."""
+        return self.masked and not self.reveal.isChecked()
+
+    # ---------------------------------------------------------------- loading
     def load(self) -> None:
-        self.query(lambda: (self.services.zone(), self.services.count_calls(),
-                            self.services.calls_after(None, BLOCK)), self._show)
+        """The lists the filters offer and the log's first block, in one read."""
+        services, f, sort = self.services, self.current_filter(), self.sort
 
-    def _show(self, result: tuple[str, int, list[CallRow]]) -> None:
-        self.zone, total, first = result
-        self.model.reset_with(first)
-        self.summary.setText(f"{total:,} calls, newest first (times in {self.zone})")
-        self.view.setVisible(bool(first))
-        self.empty.setVisible(not first)
+        def fetch() -> tuple[Any, ...]:
+            lists = (services.zone(), services.campaigns(), services.publishers(),
+                     services.buyers(), services.numbers())
+            return (*lists, (f, sort, *services.review.first_page(f, sort, BLOCK)))
+
+        self.reveal.setVisible(self.masked)
+        self.query(fetch, self._loaded)
+
+    def _loaded(self, result: tuple[Any, ...]) -> None:
+        self.zone, campaigns, publishers, buyers, numbers, log = result
+        self.filters.set_choices(campaigns, publishers, buyers, numbers)
+        self._show(log)
+
+    def current_filter(self) -> CallFilter:
+        def day(value: QDate | None, *, end: bool = False) -> int | None:
+            if value is None:
+                return None
+            moment = value.addDays(1 if end else 0)
+            return day_start_epoch(date(moment.year(), moment.month(), moment.day()), self.zone)
+
+        start, end = self.filters.dates()
+        return self.filters.build(start=day(start), end=day(end, end=True))
+
+    def reload_log(self) -> None:
+        f, sort, review = self.current_filter(), self.sort, self.services.review
+        self.runner.query("calls:log", lambda: (f, sort, *review.first_page(f, sort, BLOCK)),
+                          self._show, self.show_error)
+
+    def _show(self, result: tuple[CallFilter, CallSort, int, list[LogRow]]) -> None:
+        f, sort, total, first = result
+        self.model.reset_with(f, sort, total, first)
+        what = "filtered" if f != CallFilter() else "all"
+        self.summary.setText(f"{total:,} calls ({what}; times in {self.zone}). "
+                             "Select a call, then review it with the keys below.")
+        self.view.setVisible(total > 0)
+        self.empty.setVisible(total == 0)
+        if total:
+            self.view.selectRow(0)
+
+    def _sort(self, sort: CallSort) -> None:
+        if sort == self.sort:
+            return  # the header repeating the order it shows (setting its indicator)
+        self.sort = sort
+        self.reload_log()
+
+    def _repaint(self) -> None:
+        self.view.viewport().update()
+        if self.detail.detail is not None:
+            self.detail.set_detail(self.detail.detail, self.zone, masked=self.hiding)
+
+    # ---------------------------------------------------------------- detail
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.row(current.row()) if current.isValid() else None
+        if row is None:
+            return
+        review = self.services.review
+        self.runner.query("calls:detail", lambda: review.detail(row.call.id), self._detail,
+                          self.show_error)
+
+    def _detail(self, detail: CallDetail) -> None:
+        self.detail.set_detail(detail, self.zone, masked=self.hiding)
+        recording = detail.recordings[0] if detail.recordings else None
+        if recording is None:
+            self.detail.set_audio(None, 1, "No recording for this call")
+            self.detail.show_download(visible=False)
+            return
+        path = self.services.review.audio_path(recording)
+        self.detail.show_download(visible=path is None and recording.file_state != "deleted")
+        if path is None:
+            self.detail.set_audio(None, recording.channels,
+                                  "The audio is not on this computer: Download recording")
+            return
+        self.detail.set_audio(path, recording.channels)
+        self._decoder = load_peaks(
+            self.services.review.peaks, recording.sha256 or recording.sid, path,
+            self.detail.waveform.set_peaks,
+            lambda error: self.detail.waveform.set_peaks(None, f"No waveform: {error}"), self)
+
+    def _download(self) -> None:
+        detail = self.detail.detail
+        if detail is None or not detail.recordings:
+            return
+        sid = detail.recordings[0].sid
+        self.detail.progress.setRange(0, 0)
+        self.detail.progress.show()
+
+        def done(_path: object) -> None:
+            self.detail.progress.hide()
+            self._current_changed(self.view.currentIndex(), QModelIndex())
+
+        def failed(message: str) -> None:
+            self.detail.progress.hide()
+            self.detail.waveform.set_peaks(None, f"Download failed: {message}")
+
+        self._download_job = self.runner.submit(
+            f"Download recording {sid}", lambda: self.services.fetch_recording_job(sid),
+            on_done=done, on_error=failed)
+
+    def _job_progress(self, job_id: int, progress: Progress) -> None:
+        if job_id == self._download_job and progress.total:
+            self.detail.progress.setRange(0, progress.total)
+            self.detail.progress.setValue(progress.done)
+
+    # ---------------------------------------------------------------- review jobs
+    def _review_job(self, title: str, make: Any, *, advance: bool = False) -> None:
+        detail = self.detail.detail
+        if detail is None:
+            return
+        call_id = detail.row.call.id
+        review = self.services.review
+
+        def done(_changes: ChangeSet) -> None:
+            self.runner.query(f"calls:row{call_id}", lambda: review.detail(call_id),
+                              self._refreshed)
+
+        def failed(message: str) -> None:
+            self.detail.review_error.setText(message)
+
+        self.runner.submit(title, lambda: make(call_id), on_done=done, on_error=failed)
+        if advance:
+            self.queue.step(1)
+
+    def _refreshed(self, detail: CallDetail) -> None:
+        self.model.replace_row(detail.row)
+        current = self.detail.detail
+        if current is not None and current.row.call.id == detail.row.call.id:
+            self.detail.set_detail(detail, self.zone, masked=self.hiding)
+
+    def _dispose(self, code: DispositionCode, sale: int | None) -> None:
+        review = self.services.review
+        self._review_job(f"Disposition: {code.value}",
+                         lambda call_id: review.dispose_job(call_id, code, sale), advance=True)
+
+    def _note(self, text: str) -> None:
+        review = self.services.review
+        self._review_job("Add a note", lambda call_id: review.note_job(call_id, text))
+
+    def _dispute(self, disputed: bool, reason: str) -> None:
+        review = self.services.review
+        self._review_job("Dispute", lambda call_id: review.dispute_job(call_id, disputed, reason))
+
+    # ---------------------------------------------------------------- export, columns
+    def export(self, target: Path | None = None) -> int | None:
+        """Export the filtered calls as CSV (a job); returns its id."""
+        if target is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Export calls", "calls.csv",
+                                                  "CSV files (*.csv)")
+            if not name:
+                return None
+            target = Path(name)
+        f, sort, masked, review = self.current_filter(), self.sort, self.hiding, \
+            self.services.review
+        return self.runner.submit(f"Export calls to {target.name}",
+                                  lambda: review.export_job(target, f, sort, masked=masked))
+
+    def _hidden(self) -> set[str]:
+        value = self.ui_settings.value(HIDDEN_KEY, [])
+        items = value if isinstance(value, list) else [value] if value else []
+        return {str(v) for v in items}
+
+    def _apply_hidden(self, hidden: set[str]) -> None:
+        for i, column in enumerate(self.model.columns):
+            self.view.setColumnHidden(i, column.title in hidden)
+
+    def set_column_visible(self, title: str, visible: bool) -> None:
+        """Show or hide a column; the choice is remembered (QSettings)."""
+        hidden = self._hidden() - {title} if visible else self._hidden() | {title}
+        self.ui_settings.setValue(HIDDEN_KEY, sorted(hidden))
+        self._apply_hidden(hidden)
+
+    def _columns_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        hidden = self._hidden()
+        for column in self.model.columns:
+            action = menu.addAction(column.title)
+            action.setCheckable(True)
+            action.setChecked(column.title not in hidden)
+            action.toggled.connect(lambda on, t=column.title: self.set_column_visible(t, on))
+        menu.exec(self.view.horizontalHeader().mapToGlobal(pos))
+
+    def select_row(self, row: int) -> None:
+        self.view.selectRow(row)
+        self.view.scrollTo(self.model.index(row, 0))
+
+    def timer(self) -> QTimer:  # a hook for tests that wait for the debounced search
+        return self.filters.debounce
