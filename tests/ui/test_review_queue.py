@@ -45,7 +45,9 @@ def settle(qtbot, page: CallsPage, row: int) -> None:  # type: ignore[no-untyped
 def test_keys_judge_calls_one_after_another(qtbot, page: CallsPage,  # type: ignore[no-untyped-def]
                                             services: AppServices) -> None:
     first, second, third = (page.model.row(i) for i in range(3))
-    assert first and second and third
+    assert first is not None
+    assert second is not None
+    assert third is not None
     unreviewed = services.review.count(CallFilter(reviewed=False))
 
     qtbot.keyClick(page.view, Qt.Key.Key_1)  # qualified, and on to the next call
