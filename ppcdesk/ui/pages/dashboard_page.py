@@ -1,36 +1,72 @@
-"""The dashboard: the last 30 days against the 30 before, and calls per day.
+"""The dashboard: KPI tiles against the previous period, and the charts of the trade.
 
-The KPI catalogue (a later issue) fills in every figure of the trade; the foundation shows the
-ones the data already holds, computed by SQL on the read lane.
+Every figure comes from ``services.kpi.dashboard`` on the read lane; a filter change submits a
+new query under the page's key, so a slower older answer is dropped, never painted over a newer
+one. The page reloads when shown after a sync, import, evaluation or spend entry changed calls,
+outcomes or spend (change-sets, ``depends_on``).
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import ClassVar
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any, ClassVar
 
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ppcdesk.core.changes import Entity
-from ppcdesk.services.app_services import AppServices, DashboardData
+from ppcdesk.core.changes import ChangeSet, Entity
+from ppcdesk.core.progress import Job, Progress
+from ppcdesk.kpi.catalog import BY_KEY, Unit
+from ppcdesk.kpi.queries import Filters, Period
+from ppcdesk.services.app_services import AppServices
+from ppcdesk.services.kpi_service import PRESETS, Dashboard, Number
 from ppcdesk.ui import format as fmt
+from ppcdesk.ui.charts.kpi_charts import HeatmapChart, HistogramChart, RankingChart, TrendChart
 from ppcdesk.ui.pages.base import Page
 from ppcdesk.ui.workers import JobRunner
 
-TEAL = "#0f766e"
-AMBER = "#f59e0b"
+TILES = ("total_calls", "unique_callers", "answer_rate", "billable_rate", "conversion_rate",
+         "revenue", "profit", "cost_per_call", "rpm", "roas")
+CUSTOM = "custom range"
+
+
+def show(unit: Unit, value: Number) -> str:
+    """A KPI value for a tile; None is "n/a"."""
+    if value is None:
+        return "n/a"
+    if unit is Unit.MONEY:
+        return fmt.money(int(value))
+    if unit is Unit.RATE:
+        return f"{100 * float(value):.1f}%"
+    if unit is Unit.PERCENT:
+        return f"{float(value):.1f}%"
+    if unit is Unit.MULTIPLE:
+        return f"{float(value):.2f}x"
+    if unit in (Unit.SECONDS, Unit.MINUTES):
+        return f"{float(value):,.0f}"
+    return fmt.count(int(value))
 
 
 class KpiTile(QFrame):
     """A figure, its label, and its change against the previous period."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, why: str = "") -> None:
         super().__init__()
         self.setObjectName("kpiTile")
+        self.setToolTip(why)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setContentsMargins(14, 8, 14, 8)
         self.label = QLabel(label)
         self.label.setObjectName("kpiLabel")
         self.value = QLabel("—")
@@ -79,106 +115,214 @@ class WelcomePanel(QFrame):
         layout.addStretch(1)
 
 
-class DayAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type hints
-    """Day numbers on the x axis shown as dates."""
-
-    def __init__(self, days: list[str]) -> None:
-        super().__init__(orientation="bottom")
-        self.days = days
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
-                    ) -> list[str]:
-        del scale, spacing
-        out = []
-        for v in values:
-            i = round(v)
-            out.append(date.fromisoformat(self.days[i]).strftime("%b %d")
-                       if 0 <= i < len(self.days) else "")
-        return out
-
-
 class DashboardPage(Page):
     title = "Dashboard"
     depends_on: ClassVar[frozenset[Entity]] = frozenset(
-        {Entity.CALLS, Entity.SPEND, Entity.WORKSPACE, Entity.OUTCOMES})
+        {Entity.CALLS, Entity.SPEND, Entity.WORKSPACE, Entity.OUTCOMES, Entity.REVIEW,
+         Entity.CAMPAIGNS, Entity.PARTNERS, Entity.NUMBERS})
     open_demo = Signal()
 
     def __init__(self, services: AppServices, runner: JobRunner) -> None:
         super().__init__(services, runner)
-        self.period = QLabel("")
-        self.period.setObjectName("periodLabel")
-        self.layout_.addWidget(self.period)
         self.welcome = WelcomePanel()
         self.welcome.open_demo.connect(self.open_demo)
         self.welcome.hide()
         self.layout_.addWidget(self.welcome)
-
         self.body = QWidget()
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
-        grid = QGridLayout()
-        grid.setSpacing(10)
-        self.tiles = {key: KpiTile(label) for key, label in (
-            ("calls", "Calls"), ("answer_rate", "Answer rate"),
-            ("unique", "Unique callers"), ("talk", "Talk minutes"),
-            ("telco", "Telco cost"), ("spend", "Media spend"),
-        )}
+        body.addLayout(self._filter_bar())
+        self.period = QLabel("")
+        self.period.setObjectName("periodLabel")
+        body.addWidget(self.period)
+        tiles = QGridLayout()
+        tiles.setSpacing(8)
+        self.tiles = {key: KpiTile(BY_KEY[key].label, BY_KEY[key].why) for key in TILES}
         for i, tile in enumerate(self.tiles.values()):
-            grid.addWidget(tile, 0, i)
-        body.addLayout(grid)
-        self.days: list[str] = []
-        self.axis = DayAxis(self.days)
-        self.chart = pg.PlotWidget(axisItems={"bottom": self.axis}, background="w")
-        self.chart.setMinimumHeight(260)
-        self.chart.showGrid(x=False, y=True, alpha=0.25)
-        self.chart.setMouseEnabled(x=False, y=False)
-        self.chart.setMenuEnabled(False)
-        self.chart.addLegend(offset=(10, 10))
-        self.chart.setTitle("Calls per day", color="#334155", size="11pt")
-        self.calls_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush(
-            "#99d5cf"), pen=pg.mkPen(None), name="Calls")
-        self.answered_line = self.chart.plot([], [], pen=pg.mkPen(TEAL, width=2.5),
-                                             symbol="o", symbolSize=5, symbolBrush=TEAL,
-                                             name="Answered")
-        self.calls_bars.setZValue(-1)  # the answered line stays readable over the bars
-        self.chart.addItem(self.calls_bars)
-        body.addWidget(self.chart, 1)
+            tiles.addWidget(tile, i // 5, i % 5)
+        body.addLayout(tiles)
+        charts = QGridLayout()
+        charts.setSpacing(8)
+        self.trend = TrendChart()
+        self.ranking = RankingChart()
+        self.heat_calls = HeatmapChart("Calls by hour and weekday", "#0f766e")
+        self.heat_answer = HeatmapChart("Answer rate by hour and weekday", "#7c3aed")
+        self.histogram = HistogramChart()
+        charts.addWidget(self.trend, 0, 0, 1, 2)
+        charts.addWidget(self.ranking, 0, 2)
+        charts.addWidget(self.heat_calls, 1, 0)
+        charts.addWidget(self.heat_answer, 1, 1)
+        charts.addWidget(self.histogram, 1, 2)
+        body.addLayout(charts, 1)
         self.layout_.addWidget(self.body, 1)
-        self.data: DashboardData | None = None
+        self.data: Dashboard | None = None
+        self._options_loaded = False
+        self._building = False
 
+    # ---------------------------------------------------------------- filters
+    def _filter_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.preset = QComboBox()
+        self.preset.addItems([*PRESETS, CUSTOM])
+        self.preset.setCurrentText("last 30 days")
+        self.start_edit, self.end_edit = QDateEdit(), QDateEdit()
+        for edit in (self.start_edit, self.end_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setEnabled(False)
+            edit.dateChanged.connect(self._custom_changed)
+        self.combos: dict[str, QComboBox] = {}
+        bar.addWidget(QLabel("Period"))
+        bar.addWidget(self.preset)
+        bar.addWidget(self.start_edit)
+        bar.addWidget(QLabel("to"))
+        bar.addWidget(self.end_edit)
+        for kind in ("campaign", "publisher", "buyer", "number"):
+            combo = QComboBox()
+            combo.addItem(f"every {kind}", None)
+            combo.setMinimumContentsLength(12)
+            combo.currentIndexChanged.connect(self._filters_changed)
+            self.combos[kind] = combo
+            bar.addWidget(combo)
+        bar.addStretch(1)
+        self.spend_button = QPushButton("Media spend…")
+        self.spend_button.clicked.connect(self._open_spend)
+        bar.addWidget(self.spend_button)
+        self.preset.currentTextChanged.connect(self._preset_changed)
+        return bar
+
+    def filters(self) -> Filters:
+        def chosen(kind: str) -> int | None:
+            value = self.combos[kind].currentData()
+            return None if value is None else int(value)
+
+        return Filters(chosen("campaign"), chosen("publisher"), chosen("buyer"),
+                       chosen("number"))
+
+    def _preset_changed(self, name: str) -> None:
+        custom = name == CUSTOM
+        self.start_edit.setEnabled(custom)
+        self.end_edit.setEnabled(custom)
+        self.reload()
+
+    def _custom_changed(self) -> None:
+        if self.preset.currentText() == CUSTOM:
+            self.reload()
+
+    def _filters_changed(self) -> None:
+        if self._options_loaded:
+            self.reload()
+
+    # ---------------------------------------------------------------- loading
     def load(self) -> None:
-        self.query(lambda: (self.services.is_empty(), self.services.dashboard(30)), self._show)
+        preset = self.preset.currentText()
+        custom = (_day(self.start_edit.date()), _day(self.end_edit.date()))
+        filters = self.filters()
+        services = self.services
 
-    def _show(self, result: tuple[bool, DashboardData]) -> None:
-        empty, data = result
-        self.data = data
-        self.welcome.setVisible(empty)
-        self.body.setVisible(not empty)
-        self.period.setVisible(not empty)
-        if empty:
+        def fetch() -> tuple[str, Any]:
+            if services.is_empty():
+                return "empty", None
+            if not services.kpi.rollups_ready():
+                return "build", None
+            zone = services.zone()
+            newest = services.kpi.newest_day(zone)
+            today = services.today() if newest is None else min(
+                services.today(), newest + timedelta(days=1))
+            if preset == CUSTOM:
+                start, end = custom
+                period = Period(min(start, end), max(start, end), zone)
+            else:
+                period = services.kpi.preset(preset, zone, today)
+            options = None if self._options_loaded else _options(services)
+            return "ok", (services.kpi.dashboard(period, filters), options)
+
+        self.query(fetch, self._show)
+
+    def _show(self, result: tuple[str, Any]) -> None:
+        state, payload = result
+        self.welcome.setVisible(state == "empty")
+        self.body.setVisible(state != "empty")
+        if state == "build":
+            self._build_rollups()
             return
-        cur, prev = data.current, data.previous
-        self.period.setText(f"Last 30 days: {data.start_day:%b %d} to {data.end_day:%b %d, %Y} "
-                            f"({data.zone}), compared with the 30 days before")
-        self.tiles["calls"].show_value(fmt.count(cur.calls), fmt.change(cur.calls, prev.calls))
-        rate = cur.answered / cur.calls if cur.calls else 0.0
-        prev_rate = prev.answered / prev.calls if prev.calls else 0.0
-        self.tiles["answer_rate"].show_value(fmt.percent(cur.answered, cur.calls),
-                                             fmt.change(rate, prev_rate))
-        self.tiles["unique"].show_value(fmt.count(cur.unique_callers),
-                                        fmt.change(cur.unique_callers, prev.unique_callers))
-        self.tiles["talk"].show_value(fmt.count(cur.talk_seconds // 60),
-                                      fmt.change(cur.talk_seconds, prev.talk_seconds))
-        self.tiles["telco"].show_value(fmt.money(cur.telco_cost_micros),
-                                       fmt.change(cur.telco_cost_micros, prev.telco_cost_micros),
-                                       good_when_up=False)
-        self.tiles["spend"].show_value(fmt.money(cur.media_spend_micros),
-                                       fmt.change(cur.media_spend_micros,
-                                                  prev.media_spend_micros), good_when_up=False)
-        self.days[:] = [d.day for d in data.daily]
-        xs = list(range(len(data.daily)))
-        self.calls_bars.setOpts(x=xs, height=[d.calls for d in data.daily], width=0.7)
-        self.answered_line.setData(xs, [d.answered for d in data.daily])
-        self.chart.setXRange(-0.7, len(xs) - 0.3, padding=0)
-        self.axis.picture = None
-        self.axis.update()
+        if state != "ok":
+            return
+        data, options = payload
+        if options is not None:
+            self._fill_options(options)
+        self.paint(data)
+
+    def _build_rollups(self) -> None:
+        if self._building:
+            return
+        self._building = True
+        self.period.setText("Summing your calls for the dashboard (once)…")
+        zone = self.services.zone()
+
+        def done(_changes: ChangeSet) -> None:
+            self._building = False
+            self.reload()
+
+        self.runner.submit("Summing calls for the dashboard",
+                           lambda: self.services.kpi.rebuild_job(zone), on_done=done)
+
+    def _fill_options(self, options: dict[str, list[tuple[int, str]]]) -> None:
+        for kind, rows in options.items():
+            combo = self.combos[kind]
+            combo.blockSignals(True)  # noqa: FBT003
+            for ident, name in rows:
+                combo.addItem(name, ident)
+            combo.blockSignals(False)  # noqa: FBT003
+        self._options_loaded = True
+
+    def paint(self, data: Dashboard) -> None:
+        """Fill the tiles and charts from one Dashboard (GUI thread)."""
+        self.data = data
+        p = data.period
+        self.start_edit.blockSignals(True)  # noqa: FBT003
+        self.end_edit.blockSignals(True)  # noqa: FBT003
+        self.start_edit.setDate(QDate(p.start.year, p.start.month, p.start.day))
+        self.end_edit.setDate(QDate(p.end.year, p.end.month, p.end.day))
+        self.start_edit.blockSignals(False)  # noqa: FBT003
+        self.end_edit.blockSignals(False)  # noqa: FBT003
+        note = "" if data.evaluated else ("   No contract has evaluated these calls yet: "
+                                          "money and quality figures are n/a.")
+        self.period.setText(f"{p.start:%b %d, %Y} to {p.end:%b %d, %Y} ({p.zone}), against "
+                            f"{data.previous.start:%b %d} to {data.previous.end:%b %d}.{note}")
+        for key, tile in self.tiles.items():
+            kpi = BY_KEY[key]
+            now, before = data.current[key], data.before[key]
+            delta = None if now is None or before is None else fmt.change(now, before)
+            tile.show_value(show(kpi.unit, now), delta, good_when_up=kpi.good_when_up)
+        self.trend.show_series(list(data.series), data.grain)
+        self.heat_calls.show_grid(data.heat_calls, "calls")
+        self.heat_answer.show_grid(data.heat_answer, "rate")
+        self.ranking.show_ranking([(n, c, None if r is None else float(r),
+                                    None if m is None else float(m))
+                                   for n, c, r, m in data.publishers])
+        self.histogram.show_bins(list(data.histogram), data.buffer_s)
+
+    # ---------------------------------------------------------------- spend
+    def _open_spend(self) -> None:
+        from ppcdesk.ui.dialogs.spend_dialog import SpendDialog
+
+        dialog = SpendDialog(self.services, self.runner, self)
+        dialog.exec()
+
+
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def _options(services: AppServices) -> dict[str, list[tuple[int, str]]]:
+    return {"campaign": [(r.id, r.name) for r in services.campaigns()],
+            "publisher": [(r.id, r.name) for r in services.publishers()],
+            "buyer": [(r.id, r.name) for r in services.buyers()],
+            "number": [(r.id, r.friendly_name or r.e164) for r in services.numbers()]}
+
+
+def one_step(fn: Callable[[], ChangeSet], message: str) -> Job[ChangeSet]:
+    """A short write as a job, so it too runs on the write lane."""
+    yield Progress(0, None, message)
+    return fn()
