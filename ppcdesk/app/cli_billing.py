@@ -19,7 +19,7 @@ from ppcdesk.app.cli_support import Handler, run_with_bar
 from ppcdesk.config.atomic import write_text_atomic
 from ppcdesk.config.paths import Paths
 from ppcdesk.core.clock import from_epoch
-from ppcdesk.services.billing_service import ContractFileError, Problem
+from ppcdesk.services.billing_service import BuyerBehaviour, ContractFileError, Problem
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -166,11 +166,11 @@ def _show(args: argparse.Namespace, workspace: OpenWorkspace) -> dict[str, Any]:
     return {**_plain(detail), "_text": "\n".join(lines)}
 
 
-def _behaviour_text(b: Any) -> str:
-    flag = "FLAGGED" if getattr(b, "flagged", False) else "ok"
-    figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in _plain(b).items()
-                        if k not in {"buyer", "flagged"})
-    return f"{flag}: {figures}"
+def _behaviour_text(b: BuyerBehaviour) -> str:
+    verdict = "FLAGGED, calls bunch just under the buffer" if b.flagged else "no bunching"
+    return (f"{verdict}: {b.just_under:,} answered calls ended in the 15 s before the "
+            f"{b.buffer_s} s buffer, {b.just_over:,} in the 15 s after "
+            f"(of {b.answered:,} answered calls)")
 
 
 # ---------------------------------------------------------------- evaluate, whatif, explain

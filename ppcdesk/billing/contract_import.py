@@ -23,7 +23,7 @@ from ppcdesk.billing.declarations import (
     DeclaredNumber,
     DeclaredPublisher,
 )
-from ppcdesk.billing.job import FOREVER, Plan, effective_epoch, evaluate_job, plans
+from ppcdesk.billing.job import FOREVER, AfterWrite, Plan, effective_epoch, evaluate_job, plans
 from ppcdesk.billing.terms import Terms
 from ppcdesk.config.paths import resources_dir
 from ppcdesk.core.changes import ChangeSet, Entity
@@ -173,8 +173,8 @@ def _publishers(conn: Connection, wanted: set[str]) -> tuple[DeclaredPublisher, 
                  for n, k, c in rows if n in wanted)
 
 
-def import_job(db: Database, text: str, source: str, clock: Clock, *,
-               evaluate: bool = True) -> Job[tuple[ImportResult, ChangeSet]]:
+def import_job(db: Database, text: str, source: str, clock: Clock, *, evaluate: bool = True,
+               after_write: AfterWrite | None = None) -> Job[tuple[ImportResult, ChangeSet]]:
     """Import a contract file in one transaction, then evaluate what it changed."""
     yield Progress(0, None, f"Importing {source}")
     parsed = contract_file.parse(text, source=source)
@@ -182,16 +182,18 @@ def import_job(db: Database, text: str, source: str, clock: Clock, *,
         result = save_file(conn, parsed, source, to_epoch(clock.now()))
     changes = ChangeSet.of(*IMPORTED, created=len(result.created), updated=len(result.updated))
     if evaluate:
-        changes = changes | (yield from evaluate_job(db, clock, incremental=True))
+        changes = changes | (yield from evaluate_job(db, clock, incremental=True,
+                                                     after_write=after_write))
     return result, changes
 
 
-def demo_contracts_job(db: Database, at: int) -> Job[ChangeSet]:
+def demo_contracts_job(db: Database, at: int, after_write: AfterWrite | None = None
+                       ) -> Job[ChangeSet]:
     """Give a new demo workspace the demo's contracts (resources/demo) and evaluate them all.
 
     ``at`` is the demo's "now" (its year's end), so a seed still decides every row.
     """
     path = resources_dir() / "demo" / "contracts.toml"
     _, changes = yield from import_job(db, path.read_text(encoding="utf-8"), path.name,
-                                       FixedClock(from_epoch(at)))
+                                       FixedClock(from_epoch(at)), after_write=after_write)
     return changes

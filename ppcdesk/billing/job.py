@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,6 +40,7 @@ from ppcdesk.storage import billing_store as store
 from ppcdesk.storage.db import Database
 
 MANUAL = int(ReasonFlag.MANUAL)
+AfterWrite = Callable[[Connection, int, int], None]
 QUALIFIED_FIELDS = {"billable", "payable"}
 AMOUNT_FIELDS = {"revenue", "payout"}
 FOREVER = 2**62  # later than any call: an open end
@@ -126,12 +127,15 @@ def plans(conn: Connection) -> list[Plan]:
 
 def evaluate_job(db: Database, clock: Clock, *, start: int | None = None,
                  end: int | None = None, incremental: bool = False,
-                 changed_since: int | None = None) -> Job[ChangeSet]:
+                 changed_since: int | None = None,
+                 after_write: AfterWrite | None = None) -> Job[ChangeSet]:
     """Evaluate every active contract: in full, over ``[start, end)``, or incrementally.
 
     ``incremental``: per contract, only from the day of the earliest call written since its
     last evaluation (or since ``changed_since``, e.g. a sync's start) to the end of the data.
     Full and incremental runs record what they have seen; a run over a given range does not.
+    ``after_write(conn, since, until)`` runs in the same transaction once outcomes of calls
+    started in ``[since, until)`` were written (the services refresh the KPI rollups there).
     """
     yield Progress(0, None, "Reading contracts")
     now = to_epoch(clock.now())
@@ -176,6 +180,9 @@ def evaluate_job(db: Database, clock: Clock, *, start: int | None = None,
             for plan in todo:
                 removed += store.remove_outcomes(conn, plan.contract_id,
                                                  *ranges[plan.contract_id], kept[plan.contract_id])
+            if after_write is not None and (written or removed):
+                yield Progress(len(work), len(work), "Updating figures")
+                after_write(conn, min(r[0] for r in ranges.values()), hi)
         if start is None and end is None:
             for plan in found:
                 store.save_evaluation_state(conn, plan.contract_id, store.EvaluationState(

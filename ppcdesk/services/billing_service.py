@@ -25,8 +25,10 @@ from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
 from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.core.progress import Job, run_job
+from ppcdesk.kpi.rollups import refresh_rollups
 from ppcdesk.services import billing_queries
 from ppcdesk.services.billing_queries import (
+    BuyerBehaviour,
     CallExplanation,
     ContractDetail,
     ContractSummary,
@@ -36,7 +38,7 @@ from ppcdesk.storage import billing_store as store
 from ppcdesk.storage.billing_store import Adjustment
 from ppcdesk.storage.db import Database
 
-__all__ = ["Adjustment", "BillingService", "CallExplanation", "ContractDetail",
+__all__ = ["Adjustment", "BillingService", "BuyerBehaviour", "CallExplanation", "ContractDetail",
            "ContractFileError", "ContractSummary", "Draft", "ImportResult", "NoSuchCallError",
            "NoSuchContractError", "Problem", "WhatIfReport"]
 
@@ -107,7 +109,8 @@ class BillingService:
     def import_job(self, text: str, source: str, *, evaluate: bool = True) -> Job[ChangeSet]:
         """Import on the write lane, then evaluate what changed (a new version: in full)."""
         _, changes = yield from billing_io.import_job(self.db, text, source, self.clock,
-                                                      evaluate=evaluate)
+                                                      evaluate=evaluate,
+                                                      after_write=refresh_rollups)
         return changes
 
     def export_contracts(self, name: str | None = None) -> str:
@@ -141,7 +144,8 @@ class BillingService:
         """Evaluate every contract: all calls, the days given, or what changed (incremental)."""
         start, end = self._range(day_from, day_to)
         return billing_job.evaluate_job(self.db, self.clock, start=start, end=end,
-                                        incremental=incremental, changed_since=changed_since)
+                                        incremental=incremental, changed_since=changed_since,
+                                        after_write=refresh_rollups)
 
     def whatif(self, text: str, day_from: date | None = None, day_to: date | None = None,
                source: str = "draft") -> WhatIfReport:
@@ -180,7 +184,7 @@ class BillingService:
                 raise NoSuchCallError(f"no call {call_sid!r} in this workspace")
             return store.adjustments_of_call(conn, int(call_id))
 
-    def buyer_behaviour(self) -> list[billing_queries.BuyerBehaviour]:
+    def buyer_behaviour(self) -> list[BuyerBehaviour]:
         """Buyers whose answered calls bunch just under their contract's buffer (flagged)."""
         with self.db.read() as conn:
             return billing_queries.buyer_behaviour(conn)

@@ -29,8 +29,9 @@ from ppcdesk.ui import format as fmt
 from ppcdesk.ui.dialogs.errors import show_exception
 from ppcdesk.ui.pages.base import Page
 from ppcdesk.ui.pages.calls_page import CallsPage
+from ppcdesk.ui.pages.contracts_page import ContractsPage
 from ppcdesk.ui.pages.dashboard_page import DashboardPage
-from ppcdesk.ui.pages.lists import ContractsPage, NumbersPage, PartnersPage, ReconcilePage
+from ppcdesk.ui.pages.lists import NumbersPage, PartnersPage, ReconcilePage
 from ppcdesk.ui.pages.settings_page import SettingsPage
 from ppcdesk.ui.workers import JobRunner
 

@@ -1,4 +1,7 @@
-"""Pages that list what the workspace has: numbers, campaigns and partners, contracts, imports."""
+"""Pages that list what the workspace has: numbers, campaigns and partners, imports.
+
+Contracts have their own page (contracts_page.py).
+"""
 
 from __future__ import annotations
 
@@ -117,36 +120,6 @@ class PartnersPage(Page):
         self.tabs.setTabText(0, f"Campaigns ({len(campaigns)})")
         self.tabs.setTabText(1, f"Publishers ({len(publishers)})")
         self.tabs.setTabText(2, f"Buyers ({len(buyers)})")
-
-
-class ContractsPage(Page):
-    title = "Contracts"
-    depends_on: ClassVar[frozenset[Entity]] = frozenset({Entity.CONTRACTS, Entity.PARTNERS})
-
-    def __init__(self, services: AppServices, runner: JobRunner) -> None:
-        super().__init__(services, runner)
-        self.model: RecordTableModel[model.ContractRow] = RecordTableModel([
-            Column("Contract", lambda c: c.name),
-            Column("Campaign", lambda c: c.campaign or "any"),
-            Column("With", lambda c: f"{c.counterparty} ({c.counterparty_kind})"),
-            Column("Version", lambda c: str(c.version), numeric=True),
-            Column("Active", lambda c: "yes" if c.active else "no"),
-        ])
-        self.view = make_table(self.model)
-        self.empty = empty_state(
-            "No contracts yet. A contract holds the terms a buyer pays on (or a publisher is "
-            "paid on): buffer, duplicates, hours, geography, caps and amounts. ppcdesk applies "
-            "them to every call and says why each call is billable or not.")
-        self.layout_.addWidget(self.view)
-        self.layout_.addWidget(self.empty)
-
-    def load(self) -> None:
-        self.query(self.services.contracts, self._show)
-
-    def _show(self, contracts: list[model.ContractRow]) -> None:
-        self.model.set_records(contracts)
-        self.view.setVisible(bool(contracts))
-        self.empty.setVisible(not contracts)
 
 
 class ReconcilePage(Page):
