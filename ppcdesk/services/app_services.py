@@ -20,8 +20,8 @@ from ppcdesk.config.paths import Paths
 from ppcdesk.config.secrets import KeyringSecretStore, MemorySecretStore, SecretStore
 from ppcdesk.config.settings import Settings
 from ppcdesk.core import model
-from ppcdesk.core.changes import ChangeSet
-from ppcdesk.core.clock import Clock, SystemClock
+from ppcdesk.core.changes import ChangeSet, Entity
+from ppcdesk.core.clock import Clock, SystemClock, to_epoch
 from ppcdesk.core.progress import Job
 from ppcdesk.demo.job import write_demo
 from ppcdesk.recordings.cache import RecordingCache
@@ -289,7 +289,18 @@ class AppServices:
         NetworkDownError, ...) after saving what was done: the pages already stored are kept,
         so refresh the call views after a failed sync too.
         """
-        return self._sync().sync_job(account_id, since, media)
+        started = to_epoch(self.clock.now())
+
+        def sync_then_evaluate() -> Job[ChangeSet]:
+            # Outcomes follow the calls: evaluate the days this sync touched (and later ones,
+            # whose caps and duplicate windows they feed).
+            changes = yield from self._sync().sync_job(account_id, since, media)
+            if changes.touches((Entity.CALLS,)):
+                changes = changes | (yield from self.billing.evaluate_job(
+                    incremental=True, changed_since=started))
+            return changes
+
+        return sync_then_evaluate()
 
     def last_sync_summary(self, account_id: int | None = None) -> model.SyncSummary | None:
         """The newest Twilio sync (of one account, or any): status, counts, skip reasons."""
