@@ -1,0 +1,170 @@
+"""Print how fast the calls page shows a million calls, beside the same SQL in plain sqlite3.
+
+Usage: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_calls_page.py
+[--db big.sqlite] [--calls 1000000] [--repeat 5]``
+
+Without ``--db`` a demo database of ``--calls`` calls is written to a temporary folder first.
+Each figure is the median of ``--repeat`` runs, wall time from the call to the repainted table:
+
+(a) show the page: count the log and read its first 500-row block (ReviewService.first_page),
+    reset the model, repaint the view;
+(b) jump to the last row: select it and scroll there (the model reads the last block
+    backwards from the end), repaint;
+(c) apply a filter (one campaign, calls with a recording) and repaint;
+(d) the reference for each: the very same SQL (the count, the block query) run with plain
+    ``sqlite3`` on the same file, no Qt, no model;
+(e) the waveform of a 10-minute dual-channel recording (8 kHz, as Twilio records): decode with
+    QAudioDecoder and compute the peaks (what the first view of a recording costs), beside
+    reading the peaks back from the cache (every later view).
+
+The goal is (a), (b) and (c) under 100 ms each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import wave
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ppcdesk.config import paths as paths_mod
+from ppcdesk.core.progress import run_job
+from ppcdesk.services.app_services import AppServices
+from ppcdesk.services.review_service import CallFilter, CallSort
+from ppcdesk.storage import migrate, review_store
+from ppcdesk.storage.db import Database, raw_connect
+from ppcdesk.ui.pages.calls_page import CallsPage
+from ppcdesk.ui.playback.waveform import PeaksDecoder
+from ppcdesk.ui.workers import JobRunner
+from PySide6.QtWidgets import QApplication
+
+
+def median_ms(fn: Callable[[], Any], repeat: int,
+              setup: Callable[[], Any] | None = None) -> float:
+    times = []
+    for _ in range(repeat):
+        if setup is not None:
+            setup()  # not timed
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def plain_sql(path: Path, f: CallFilter, *, from_end: bool) -> Callable[[], Any]:
+    """The page's two queries (count, one block) through sqlite3 alone."""
+    conn = raw_connect(path)
+    clause, params = review_store.where(f)
+    expr = review_store.SORTS["started"]
+    order = "ASC" if from_end else "DESC"
+    block = (review_store._SELECT.format(sort=expr)
+             + f" WHERE {clause} ORDER BY {expr} {order}, c.id {order} LIMIT 500")
+
+    def run() -> None:
+        conn.execute(f"SELECT count(*) FROM calls c WHERE {clause}", params).fetchone()
+        conn.execute(block, params).fetchall()
+
+    return run
+
+
+def waveform_figures(folder: Path, app: QApplication, repeat: int) -> tuple[float, float]:
+    """(decode + peaks, peaks from the cache) for a 10-minute 8 kHz stereo WAV, in ms."""
+    from ppcdesk.recordings.waveform import PeaksStore
+
+    rate, seconds = 8000, 600
+    t = np.arange(rate * seconds) / rate
+    rng = np.random.default_rng(1)
+    voice = (np.sin(2 * np.pi * 180 * t) * (np.sin(2 * np.pi * 0.2 * t) > 0)).astype(np.float32)
+    left = 0.6 * voice + 0.02 * rng.standard_normal(t.size).astype(np.float32)
+    right = 0.6 * np.roll(voice, rate * 3) + 0.02 * rng.standard_normal(t.size).astype(np.float32)
+    frames = (np.stack([left, right], axis=1) * 32767).astype("<i2")
+    path = folder / "ten-minutes.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames.tobytes())
+    store = PeaksStore(folder / "peaks")
+
+    def decode() -> None:
+        done: list[Any] = []
+        decoder = PeaksDecoder(path, done.append, lambda e: sys.exit(f"decode failed: {e}"))
+        decoder.start()
+        while not done:
+            app.processEvents()
+        store.save("a" * 64, done[0])
+
+    decoded = median_ms(decode, max(1, repeat // 2))
+    cached = median_ms(lambda: store.load("a" * 64), repeat)
+    return decoded, cached
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)  # noqa: S101 - a script's sanity check
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = paths_mod.resolve(folder / "home").ensure()
+        path = args.db or folder / "bench.sqlite"
+        db = Database(path)
+        migrate.upgrade(db)
+        services = AppServices(db, paths)
+        if args.db is None:
+            print(f"writing a {args.calls:,}-call demo database...", flush=True)
+            run_job(services.demo_job(calls=args.calls, seed=7, end=date(2026, 11, 20)))
+        runner = JobRunner()
+        page = CallsPage(services, runner)
+        page.resize(1400, 900)
+        page.show()
+        app.processEvents()
+        review = services.review
+        campaign = services.campaigns()[0]
+        filtered = CallFilter(campaign_id=campaign.id, has_recording=True)
+
+        def show(f: CallFilter) -> None:
+            total, first = review.first_page(f, CallSort())
+            page.model.reset_with(f, CallSort(), total, first)
+            page.view.viewport().repaint()
+
+        def jump_to_end() -> None:
+            page.select_row(page.model.total - 1)
+            page.view.viewport().repaint()
+
+        total = review.count(CallFilter())
+        figures = [
+            ("show the page", median_ms(lambda: show(CallFilter()), args.repeat),
+             median_ms(plain_sql(path, CallFilter(), from_end=False), args.repeat)),
+            ("jump to the last row",
+             median_ms(jump_to_end, args.repeat, setup=lambda: show(CallFilter())),
+             median_ms(plain_sql(path, CallFilter(), from_end=True), args.repeat)),
+            (f"filter: {campaign.name}, with recording",
+             median_ms(lambda: show(filtered), args.repeat),
+             median_ms(plain_sql(path, filtered, from_end=False), args.repeat)),
+        ]
+        decoded, cached = waveform_figures(folder, app, args.repeat)
+        runner.shutdown()
+        page.close()
+        db.dispose()
+    print(f"\ncalls page over {total:,} calls (median of {args.repeat}; goal < 100 ms each)")
+    print(f"  {'':<40}{'ppcdesk':>10}{'plain sqlite3':>16}")
+    for name, ours, reference in figures:
+        print(f"  {name:<40}{ours:>8.1f} ms{reference:>13.1f} ms")
+    print("\nwaveform of a 10-minute dual-channel 8 kHz recording")
+    print(f"  decode with QAudioDecoder + peaks (first view) {decoded:>8.1f} ms")
+    print(f"  peaks read back from the cache (later views)   {cached:>8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
