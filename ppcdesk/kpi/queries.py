@@ -24,7 +24,9 @@ DIM_COLUMNS: Final = {"campaign": "campaign_id", "publisher": "publisher_id",
 HOUR_DIMS: Final = frozenset({"hour", "weekday", "hour_of_week"})
 TIME_DIMS: Final = frozenset({"day", "week", "month"}) | HOUR_DIMS
 SPENDLESS_DIMS: Final = frozenset({"buyer", "number", "state"}) | HOUR_DIMS  # not kept so
-LONG_DAYS: Final = 120  # periods longer than this count callers along the caller index
+# Periods longer than this count callers along the caller index (covering, no sort): for 30
+# days of a million-call year ~230 ms against ~380 ms through the start-time index.
+LONG_DAYS: Final = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +197,8 @@ def _add_unique(conn: Connection, period: Period, filters: Filters, by: str | No
     where = _calls_where(period, filters) + " AND c.caller <> 'anonymous'"
     group = _calls_group(period, by)
     if group is None:
-        # Over a long period, walking the caller index in order (one pass, no sort) beats
-        # sorting the period's callers: 1.8 s -> ~0.2 s for a year of a million calls.
+        # Walking the caller index in order (one pass, no sort, no row lookups) beats sorting
+        # the period's callers: a year of a million calls 1.8 s -> ~0.25 s.
         index = " INDEXED BY ix_calls_caller_started" if period.days > LONG_DAYS else ""
         n = conn.exec_driver_sql(f"SELECT COUNT(*) FROM (SELECT c.caller FROM calls c{index} "
                                  f"WHERE {where} GROUP BY c.caller)").scalar_one()
