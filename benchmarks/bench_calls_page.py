@@ -6,11 +6,12 @@ Usage: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_calls_page.
 Without ``--db`` a demo database of ``--calls`` calls is written to a temporary folder first.
 Each figure is the median of ``--repeat`` runs, wall time from the call to the repainted table:
 
-(a) show the page: count the log and read its first 500-row block (ReviewService.first_page),
-    reset the model, repaint the view;
+(a) show the page: read the log's first 500-row block, reset the model, repaint the view (the
+    page paints these rows at once); then, as the page does next on the read lane, the count
+    that gives the table its full length;
 (b) jump to the last row: select it and scroll there (the model reads the last block
     backwards from the end), repaint;
-(c) apply a filter (one campaign, calls with a recording) and repaint;
+(c) apply a filter (one campaign, calls with a recording) and repaint; then its count;
 (d) the reference for each: the very same SQL (the count, the block query) run with plain
     ``sqlite3`` on the same file, no Qt, no model;
 (e) the waveform of a 10-minute dual-channel recording (8 kHz, as Twilio records): decode with
@@ -58,8 +59,9 @@ def median_ms(fn: Callable[[], Any], repeat: int,
     return statistics.median(times)
 
 
-def plain_sql(path: Path, f: CallFilter, *, from_end: bool) -> Callable[[], Any]:
-    """The page's two queries (count, one block) through sqlite3 alone."""
+def plain_sql(path: Path, f: CallFilter, *, from_end: bool,
+              count: bool = True) -> Callable[[], Any]:
+    """The page's queries (one block, and the count) through sqlite3 alone."""
     conn = raw_connect(path)
     clause, params = review_store.where(f)
     expr = review_store.SORTS["started"]
@@ -68,8 +70,9 @@ def plain_sql(path: Path, f: CallFilter, *, from_end: bool) -> Callable[[], Any]
              + f" WHERE {clause} ORDER BY {expr} {order}, c.id {order} LIMIT 500")
 
     def run() -> None:
-        conn.execute(f"SELECT count(*) FROM calls c WHERE {clause}", params).fetchone()
         conn.execute(block, params).fetchall()
+        if count:
+            conn.execute(f"SELECT count(*) FROM calls c WHERE {clause}", params).fetchone()
 
     return run
 
@@ -134,23 +137,33 @@ def main(argv: list[str] | None = None) -> None:
         filtered = CallFilter(campaign_id=campaign.id, has_recording=True)
 
         def show(f: CallFilter) -> None:
-            total, first = review.first_page(f, CallSort())
-            page.model.reset_with(f, CallSort(), total, first)
+            """What the page does: the first block painted at once, the count after it."""
+            page.model.reset_with(f, CallSort(), None, review.block(f, CallSort()))
             page.view.viewport().repaint()
 
-        def jump_to_end() -> None:
+        def counted(f: CallFilter) -> None:
+            show(f)
+            page.model.set_total(f, CallSort(), review.count(f))
+            page.view.viewport().repaint()
+
+        def jump_to_end() -> None:  # after the count arrived (setup)
             page.select_row(page.model.total - 1)
             page.view.viewport().repaint()
 
         total = review.count(CallFilter())
         figures = [
-            ("show the page", median_ms(lambda: show(CallFilter()), args.repeat),
+            ("show the page (first rows)", median_ms(lambda: show(CallFilter()), args.repeat),
+             median_ms(plain_sql(path, CallFilter(), from_end=False, count=False),
+                       args.repeat)),
+            ("  ... and its count", median_ms(lambda: counted(CallFilter()), args.repeat),
              median_ms(plain_sql(path, CallFilter(), from_end=False), args.repeat)),
             ("jump to the last row",
-             median_ms(jump_to_end, args.repeat, setup=lambda: show(CallFilter())),
+             median_ms(jump_to_end, args.repeat, setup=lambda: counted(CallFilter())),
              median_ms(plain_sql(path, CallFilter(), from_end=True), args.repeat)),
             (f"filter: {campaign.name}, with recording",
              median_ms(lambda: show(filtered), args.repeat),
+             median_ms(plain_sql(path, filtered, from_end=False, count=False), args.repeat)),
+            ("  ... and its count", median_ms(lambda: counted(filtered), args.repeat),
              median_ms(plain_sql(path, filtered, from_end=False), args.repeat)),
         ]
         decoded, cached = waveform_figures(folder, app, args.repeat)

@@ -40,6 +40,7 @@ def test_calls_page_lists_the_log_newest_first_and_reads_more_by_key(qtbot, wind
     assert isinstance(page, CallsPage)
     wait_loaded(qtbot, page)
     model = page.model
+    qtbot.waitUntil(lambda: page.counted > 0, timeout=10_000)  # the count follows the rows
     # The model spans the whole log and reads the blocks the view shows, by key.
     assert model.rowCount() == services.count_calls()
     assert page.summary.text().startswith(f"{services.count_calls():,} calls")

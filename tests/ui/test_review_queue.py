@@ -21,7 +21,7 @@ def page(qtbot, services: AppServices) -> Iterator[CallsPage]:  # type: ignore[n
     qtbot.addWidget(calls)
     calls.resize(1400, 900)
     calls.show()
-    qtbot.waitUntil(lambda: calls.model.total > 0 and calls.detail.detail is not None,
+    qtbot.waitUntil(lambda: calls.counted > 0 and calls.detail.detail is not None,
                     timeout=10_000)
     calls.view.setFocus()
     yield calls

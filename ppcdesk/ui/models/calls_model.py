@@ -95,13 +95,32 @@ class CallsTableModel(QAbstractTableModel):
         self._blocks: dict[int, list[LogRow]] = {}
         self.reads = 0  # blocks read (tests, benchmark)
 
-    def reset_with(self, f: CallFilter, order: CallSort, total: int,
+    def reset_with(self, f: CallFilter, order: CallSort, total: int | None,
                    first: list[LogRow]) -> None:
-        """Show a new filter/order from its count and first block (read off the GUI thread)."""
+        """Show a new filter/order from its first block (read off the GUI thread).
+
+        ``total`` None: not counted yet; the rows of the first block show at once and
+        ``set_total`` adds the rest when the count arrives (a count can take a while on a
+        million calls, the first block never does).
+        """
         self.beginResetModel()
-        self.filter, self.order, self.total = f, order, total
+        self.filter, self.order = f, order
+        self.total = len(first) if total is None else total
         self._blocks = {0: first} if first else {}
         self.endResetModel()
+
+    def set_total(self, f: CallFilter, order: CallSort, total: int) -> None:
+        """The count of the filter shown (ignored when the filter changed meanwhile)."""
+        if (f, order) != (self.filter, self.order) or total == self.total:
+            return
+        if total > self.total:
+            self.beginInsertRows(QModelIndex(), self.total, total - 1)
+            self.total = total
+            self.endInsertRows()
+        else:
+            self.beginRemoveRows(QModelIndex(), total, self.total - 1)
+            self.total = total
+            self.endRemoveRows()
 
     def row(self, row: int) -> LogRow | None:
         if not 0 <= row < self.total:
