@@ -26,6 +26,8 @@ from ppcdesk.core.model import DisputeStatus
 from ppcdesk.core.money import Money, to_micros
 from ppcdesk.recon.records import Tolerance
 from ppcdesk.recon.report import DifferenceReport, DiffKind
+from ppcdesk.reports.csv_export import write_statement_csv
+from ppcdesk.reports.statements import to_html
 
 _DEFAULT = Tolerance()
 
@@ -73,6 +75,19 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     setting.add_argument("id", type=int)
     setting.add_argument("status", choices=[str(s) for s in DisputeStatus])
     setting.add_argument("--recovered", metavar="AMOUNT")
+
+    statements = sub.add_parser("statements", parents=[common], help="period statements")
+    sactions = statements.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                         parser_class=type(statements))
+    write = sactions.add_parser("write", parents=[common], help="write one partner's "
+                                "statement for a period (CSV and/or PDF)")
+    write.add_argument("--party", required=True, help="the buyer or publisher")
+    write.add_argument("--from", dest="first", type=date.fromisoformat, required=True,
+                       metavar="YYYY-MM-DD")
+    write.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
+                       metavar="YYYY-MM-DD", help="last day, included")
+    write.add_argument("--pdf", type=Path, metavar="FILE", help="write a PDF here")
+    write.add_argument("--csv", type=Path, metavar="FILE", help="write a CSV here")
 
 
 def _open(args: argparse.Namespace, paths: Paths, purpose: str) -> OpenWorkspace:
@@ -208,9 +223,35 @@ def cmd_disputes(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
             "_text": "\n".join(lines)}
 
 
+def cmd_statements(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
+    if not (args.pdf or args.csv):
+        raise PpcdeskError("say where: --pdf FILE and/or --csv FILE")
+    workspace = _open(args, paths, purpose="statements write")
+    try:
+        doc = workspace.services.recon.statement(args.party, args.first, args.last)
+    finally:
+        workspace.close()
+    written: dict[str, Any] = {}
+    if args.csv:
+        write_statement_csv(args.csv, doc)
+        written["csv"] = str(args.csv)
+    if args.pdf:
+        # Qt only here, and only for this: every other command stays free of it.
+        from ppcdesk.ui.printing.pdf_writer import write_pdf
+
+        written["pdf_pages"] = write_pdf(to_html(doc), args.pdf,
+                                         title=f"{doc.title}: {doc.party}")
+        written["pdf"] = str(args.pdf)
+    where = " and ".join(str(p) for p in (args.csv, args.pdf) if p)
+    return {"party": doc.party, "kind": doc.party_kind, "calls": len(doc.lines),
+            "total_micros": doc.total_micros, **written,
+            "_text": f"{doc.title} {doc.party}, {args.first} to {args.last}: "
+                     f"{len(doc.lines):,} calls, {Money(doc.total_micros)}; wrote {where}"}
+
+
 def _dispute_dict(line: Any) -> dict[str, Any]:
     return {**asdict(line), "status": str(line.status)}
 
 
 HANDLERS: dict[str, Handler] = {"reports": cmd_reports, "reconcile": cmd_reconcile,
-                                "disputes": cmd_disputes}
+                                "disputes": cmd_disputes, "statements": cmd_statements}

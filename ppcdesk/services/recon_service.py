@@ -28,6 +28,8 @@ from ppcdesk.recon.job import (
 )
 from ppcdesk.recon.records import Tolerance
 from ppcdesk.recon.report import Difference
+from ppcdesk.reports import statements
+from ppcdesk.reports.statements import Statement
 from ppcdesk.storage import recon_store, repositories
 from ppcdesk.storage.db import Database
 
@@ -95,6 +97,18 @@ class ReconService:
                       tolerance: Tolerance | None = None) -> Job[Reconciliation]:
         start, end = self.period(first, last)
         return reconcile(self.db, partner, start, end, self.clock, tolerance)
+
+    # ---------------------------------------------------------------- statements
+    def statement(self, party: str, first: date, last: date) -> Statement:
+        """What ``party`` owes us (a buyer) or we owe them (a publisher), call by call."""
+        start, end = self.period(first, last)
+        with self.db.read() as conn:
+            who = recon_store.party(conn, party)
+            rows = recon_store.statement_rows(conn, who, start, end)
+            workspace = repositories.workspace(conn)
+        name = workspace.name if workspace is not None else "ppcdesk"
+        return statements.statement(name, who.name, who.kind, first, last, self.zone(),
+                                    list(rows))
 
     # ---------------------------------------------------------------- disputes
     def call_id(self, sid: str) -> int:

@@ -65,6 +65,9 @@ STATUS_WORDS: dict[str, Verdict] = {
 _US = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
        "%m/%d/%y %I:%M:%S %p", "%m/%d/%y %I:%M %p", "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M")
 _ISO = re.compile(r"\d{4}-\d\d-\d\d")
+# The US forms as one pattern: strptime costs ~20 us a line, this ~2 (100,000 lines: 2 s).
+_US_FAST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)[ T]+(\d{1,2}):(\d\d)(?::(\d\d))?"
+                      r"\s*([AaPp][Mm])?")
 _CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})")
 _DIGITS = re.compile(r"\D")
 
@@ -126,7 +129,7 @@ def _row(number: int, cells: tuple[str, ...], index: dict[str, tuple[int, str]],
     duration = _duration(_cell(cells, index, "duration"), column("duration"))
     amount_text = _cell(cells, index, "amount")
     try:
-        amount = to_micros(amount_text) if amount_text else 0
+        amount = _amount(amount_text)
     except DataError as exc:
         raise _Bad(column("amount"), amount_text, "not an amount of money") from exc
     status = _cell(cells, index, "status")
@@ -158,6 +161,8 @@ def parse_time(text: str, date_format: str, zone: ZoneInfo, column: str = "time"
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             moment = None
+    elif date_format == "us" and (fast := _US_FAST.fullmatch(text)):
+        moment = _us_moment(fast)
     elif date_format == "us":
         for pattern in _US:
             try:
@@ -180,7 +185,41 @@ def parse_time(text: str, date_format: str, zone: ZoneInfo, column: str = "time"
     return int(moment.timestamp())
 
 
+def _us_moment(found: re.Match[str]) -> datetime | None:
+    month, day, year, hour, minute = (int(found[i]) for i in range(1, 6))
+    second = int(found[6] or 0)
+    if len(found[3]) == 2:
+        year += 2000 if year < 69 else 1900  # as strptime's %y reads it
+    if found[7]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if found[7].lower() == "pm" else 0)
+    try:
+        return datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - zone added
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65_536)
+def _caller_cached(text: str) -> str | None:
+    """Callers repeat in a report (a repeat caller, a retry): read each text once."""
+    return _caller_uncached(text)
+
+
 def _caller(text: str, column: str) -> str | None:
+    try:
+        return _caller_cached(text)
+    except DataError as exc:
+        raise _Bad(column, text, "not a phone number") from exc
+
+
+@lru_cache(maxsize=4_096)
+def _amount(text: str) -> int:
+    """Amounts repeat ("$25.00" on most lines): read each text once."""
+    return to_micros(text) if text else 0
+
+
+def _caller_uncached(text: str) -> str | None:
     if is_anonymous(text):
         return None
     digits = _DIGITS.sub("", text)
@@ -189,10 +228,7 @@ def _caller(text: str, column: str) -> str | None:
         return "+1" + digits
     if len(digits) == 11 and digits[0] == "1" and digits[1] in "23456789":
         return "+" + digits
-    try:
-        return normalize(text)
-    except DataError as exc:
-        raise _Bad(column, text, "not a phone number") from exc
+    return normalize(text)
 
 
 def _duration(text: str, column: str) -> int | None:

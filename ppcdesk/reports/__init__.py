@@ -1,0 +1,1 @@
+"""Statements, exports and evidence packets: documents built from the data, never from Qt."""

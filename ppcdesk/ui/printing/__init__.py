@@ -1,0 +1,1 @@
+"""Printing: documents built by ppcdesk.reports, rendered to PDF with Qt's PDF writer."""
