@@ -79,6 +79,10 @@ td.sid { font-family: 'DejaVu Sans Mono', monospace; font-size: 7pt; color: #5b6
 """
 
 
+# Qt's rich text takes cell padding from the attribute, in pixels of the paint device.
+_TABLE = "<table cellpadding='4' cellspacing='0' width='{width}%'>"
+
+
 def to_html(doc: Statement, *, max_lines: int = 5_000) -> str:
     """The statement as HTML for the PDF writer (the CSV holds every line, however many)."""
     esc = html.escape
@@ -88,21 +92,23 @@ def to_html(doc: Statement, *, max_lines: int = 5_000) -> str:
              f"<p class='muted'>{esc(doc.workspace)}</p>",
              f"<h1>{esc(doc.title)} {who} {esc(doc.party)}</h1>",
              f"<p class='muted'>{esc(period)} (times in {esc(doc.zone)})</p>",
-             ("<h2>Summary</h2><table cellpadding='4' cellspacing='0' width='55%'><tr><th>Campaign</th><th class='num'>Calls</th>"
-             "<th class='num'>Amount</th></tr>")]
+             (f"<h2>Summary</h2>{_TABLE.format(width=55)}<tr><th>Campaign</th>"
+             "<th class='num'>Calls</th><th class='num'>Amount</th></tr>")]
     for name, calls, amount in doc.by_campaign():
         parts.append(f"<tr><td>{esc(name or '(none)')}</td><td class='num'>{calls:,}</td>"
                      f"<td class='num'>{Money(amount)}</td></tr>")
     parts.append(f"<tr class='total'><td>Total</td><td class='num'>{len(doc.lines):,}</td>"
                  f"<td class='num'>{Money(doc.total_micros)}</td></tr></table>")
-    parts.append("<h2>Calls</h2><table cellpadding='4' cellspacing='0' width='100%'><tr><th>Started</th><th>Caller</th><th>Campaign</th>"
+    parts.append(f"<h2>Calls</h2>{_TABLE.format(width=100)}<tr><th>Started</th><th>Caller</th>"
+                 "<th>Campaign</th>"
                  "<th class='num'>Length</th><th class='num'>Talk</th>"
                  "<th>Call SID</th><th class='num'>Amount</th></tr>")
     for line in doc.lines[:max_lines]:
         when = from_epoch(line.started_at, doc.zone).strftime("%Y-%m-%d %H:%M")
         parts.append(f"<tr><td>{when}</td><td>{esc(line.caller)}</td>"
                      f"<td>{esc(line.campaign)}</td><td class='num'>{line.duration_s} s</td>"
-                     f"<td class='num'>{line.connected_s} s</td><td class='sid'>{esc(line.call_sid)}</td>"
+                     f"<td class='num'>{line.connected_s} s</td>"
+                     f"<td class='sid'>{esc(line.call_sid)}</td>"
                      f"<td class='num'>{Money(line.amount_micros)}</td></tr>")
     parts.append("</table>")
     if len(doc.lines) > max_lines:

@@ -17,7 +17,7 @@ ROWS: list[tuple[object, ...]] = [
 ]
 
 
-def make():  # noqa: ANN201
+def make():
     return statement("Desert Desk", "Acme <Health>", "buyer", date(2026, 3, 1),
                      date(2026, 3, 31), "America/New_York", ROWS)
 
