@@ -22,9 +22,10 @@ from ppcdesk.core.money import Money, to_micros
 from ppcdesk.core.phone import US_STATES, normalize
 
 _UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
-_DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?")
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
-_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+# ASCII only: \d would also take "٩٠s" for 90 seconds.
+_DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?", re.ASCII)
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
+_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*%", re.ASCII)
 _MICRO_EXPONENT = -6
 # phone.US_STATES maps the geocoder's names to codes, with a few aliases; one name per code.
 _ALIASES = frozenset({"Washington D.C.", "Washington DC", "Washington State"})
@@ -176,7 +177,7 @@ def read_area_code(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         raise FormError(f'write area codes as strings, like "{value}"')
     text = read_text(value).strip()
-    if not re.fullmatch(r"[2-9]\d\d", text):
+    if not re.fullmatch(r"[2-9][0-9][0-9]", text):
         raise FormError(f"{text!r} is not an area code like '602'")
     return text
 

@@ -29,8 +29,8 @@ from ppcdesk.core.phone import US_STATES
 DAY_S = 86_400
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 STATE_CODES = frozenset(US_STATES.values())  # US states, DC, PR, Canadian provinces
-_AREA_CODE = re.compile(r"[2-9]\d\d")  # a NANP area code (NPA)
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
+_AREA_CODE = re.compile(r"[2-9][0-9][0-9]")  # a NANP area code (NPA)
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 class BufferBasis(StrEnum):
