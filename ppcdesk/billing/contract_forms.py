@@ -22,8 +22,9 @@ from ppcdesk.core.money import Money, to_micros
 from ppcdesk.core.phone import US_STATES, normalize
 
 _UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
-# ASCII only: \d would also take "٩٠s" for 90 seconds.
-_DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?", re.ASCII)
+# ASCII only: \d would also take Arabic-Indic digits for a duration.
+_DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?",
+                       re.ASCII)
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 _SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*%", re.ASCII)
 _MICRO_EXPONENT = -6

@@ -43,8 +43,8 @@ from ppcdesk.core.model import Counterparty, PartnerKind
 from ppcdesk.core.phone import US_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
-CANONICAL = sorted((ROOT / "docs" / "examples").glob("*.toml")) + [
-    ROOT / "resources" / "demo" / "contracts.toml"]
+CANONICAL = [*sorted((ROOT / "docs" / "examples").glob("*.toml")),
+             ROOT / "resources" / "demo" / "contracts.toml"]
 
 
 def refusals(text: str) -> list[str]:
@@ -141,8 +141,8 @@ def test_revenue_share_is_a_percentage(written: str, share: Decimal, canonical: 
     (forms.read_area_code, "123", "'123' is not an area code like '602'"),
     (forms.read_date, "2026-02-30", "'2026-02-30' is not a date like 2026-12-25"),
     (forms.read_phone, "555-0100", "'555-0100' is not a phone number"),
-    (forms.read_zone, "America/Pheonix", "'America/Pheonix' is not a time zone like "
-                                         "'America/Phoenix'; did you mean 'America/Phoenix'?"),
+    (forms.read_zone, "America/Pheonix", ("'America/Pheonix' is not a time zone like "
+                                         "'America/Phoenix'; did you mean 'America/Phoenix'?")),
 ])
 def test_values_out_of_form_say_what_to_write(reader: object, written: object, why: str) -> None:
     assert callable(reader)
@@ -226,16 +226,16 @@ def test_a_syntax_error_names_its_line_and_column() -> None:
 
 
 @pytest.mark.parametrize(("snippet", "expected"), [
-    ('bufer = "90s"', "contracts.toml:6: contract 'Desert Auto' bufer: unknown key; "
-                      "did you mean 'buffer'?"),
-    ('timezone = "Mars/Olympus"', "contracts.toml:6: contract 'Desert Auto' timezone: "
-                                  "'Mars/Olympus' is not a time zone like 'America/Phoenix'"),
-    ("buffer = 90", 'contracts.toml:6: contract \'Desert Auto\' buffer: must be a duration '
-                    'with its unit, like "90s", not a number'),
-    ('buffer_basis = "talk"', "contracts.toml:6: contract 'Desert Auto' buffer_basis: "
-                              "'talk' is not one of: connected, call"),
-    ('effective_from = 2026-01-01T08:00:00', "contracts.toml:6: contract 'Desert Auto' "
-     "effective_from: 2026-01-01T08:00:00 is a moment: give the day alone, like 2026-12-25"),
+    ('bufer = "90s"', ("contracts.toml:6: contract 'Desert Auto' bufer: unknown key; "
+                      "did you mean 'buffer'?")),
+    ('timezone = "Mars/Olympus"', ("contracts.toml:6: contract 'Desert Auto' timezone: "
+                                  "'Mars/Olympus' is not a time zone like 'America/Phoenix'")),
+    ("buffer = 90", ('contracts.toml:6: contract \'Desert Auto\' buffer: must be a duration '
+                    'with its unit, like "90s", not a number')),
+    ('buffer_basis = "talk"', ("contracts.toml:6: contract 'Desert Auto' buffer_basis: "
+                              "'talk' is not one of: connected, call")),
+    ('effective_from = 2026-01-01T08:00:00', ("contracts.toml:6: contract 'Desert Auto' "
+     "effective_from: 2026-01-01T08:00:00 is a moment: give the day alone, like 2026-12-25")),
 ])
 def test_a_bad_contract_key_is_refused_on_its_line(snippet: str, expected: str) -> None:
     text = f"""\
@@ -263,59 +263,59 @@ DESERT_AUTO = """\
 
 @pytest.mark.parametrize(("tables", "expected"), [
     ('[contract.price]\namount = 45.5\n',
-     ['contracts.toml:7: contract \'Desert Auto\' price.amount: 45.5 is a decimal number, '
-      'which is not exact: write it as a string, "45.5"']),
+     [('contracts.toml:7: contract \'Desert Auto\' price.amount: 45.5 is a decimal number, '
+      'which is not exact: write it as a string, "45.5"')]),
     ('[contract.price]\namount = "-$45.00"\n',
      ["contracts.toml:7: contract 'Desert Auto' price.amount: cannot be negative"]),
     ('[contract.price]\namount = "$1"\nrevenue_share = "60%"\n',
-     ["contracts.toml:6: contract 'Desert Auto' price: give exactly one of: amount, tiers, "
-      "revenue_share",
-      "contracts.toml:8: contract 'Desert Auto' price.revenue_share: only a publisher contract "
-      "pays a share"]),
-    ('[contract.price]\ntiers = [\n  { from = "60s", amount = "$20" },\n'
-     '  { from = "1m", amount = "$35" },\n]\n',
-     ["contracts.toml:9: contract 'Desert Auto' price.tiers[1]: overlaps another tier starting "
-      "at 60 s"]),
+     [("contracts.toml:6: contract 'Desert Auto' price: give exactly one of: amount, tiers, "
+      "revenue_share"),
+      ("contracts.toml:8: contract 'Desert Auto' price.revenue_share: only a publisher contract "
+      "pays a share")]),
+    (('[contract.price]\ntiers = [\n  { from = "60s", amount = "$20" },\n'
+     '  { from = "1m", amount = "$35" },\n]\n'),
+     [("contracts.toml:9: contract 'Desert Auto' price.tiers[1]: overlaps another tier starting "
+      "at 60 s")]),
     ('[contract.price]\ntiers = [{ form = "60s", amount = "$20" }]\n',
-     ["contracts.toml:7: contract 'Desert Auto' price.tiers[0].form: unknown key; did you mean "
-      "'from'?",
+     [("contracts.toml:7: contract 'Desert Auto' price.tiers[0].form: unknown key; did you mean "
+      "'from'?"),
       "contracts.toml:7: contract 'Desert Auto' price.tiers[0].from: is missing"]),
-    ('[contract.price]\namount = "$1"\n\n[contract.hours]\ntues = ["08:00-18:00"]\n'
-     'mon = ["08:00-12:00", "11:00-18:00"]\n',
+    (('[contract.price]\namount = "$1"\n\n[contract.hours]\ntues = ["08:00-18:00"]\n'
+     'mon = ["08:00-12:00", "11:00-18:00"]\n'),
      ["contracts.toml:10: contract 'Desert Auto' hours.tues: unknown key; did you mean 'tue'?",
-      "contracts.toml:11: contract 'Desert Auto' hours.mon: blocks 08:00-12:00 and 11:00-18:00 "
-      "overlap"]),
-    ('[contract.price]\namount = "$1"\n\n[contract.hours]\nweekdays = ["18:00-08:00"]\n'
-     'closed = ["2026-12-32"]\n',
-     ["contracts.toml:10: contract 'Desert Auto' hours.weekdays: 18:00-08:00 is not a block of "
-      "the day (start before end, 00:00-24:00)",
-      "contracts.toml:11: contract 'Desert Auto' hours.closed[0]: '2026-12-32' is not a date "
-      "like 2026-12-25"]),
-    ('[contract.price]\namount = "$1"\n\n[contract.hours]\nweekdays = ["08:00-18:00"]\n'
-     'fri = ["08:00-16:00"]\n',
+      ("contracts.toml:11: contract 'Desert Auto' hours.mon: blocks 08:00-12:00 and 11:00-18:00 "
+      "overlap")]),
+    (('[contract.price]\namount = "$1"\n\n[contract.hours]\nweekdays = ["18:00-08:00"]\n'
+     'closed = ["2026-12-32"]\n'),
+     [("contracts.toml:10: contract 'Desert Auto' hours.weekdays: 18:00-08:00 is not a block of "
+      "the day (start before end, 00:00-24:00)"),
+      ("contracts.toml:11: contract 'Desert Auto' hours.closed[0]: '2026-12-32' is not a date "
+      "like 2026-12-25")]),
+    (('[contract.price]\namount = "$1"\n\n[contract.hours]\nweekdays = ["08:00-18:00"]\n'
+     'fri = ["08:00-16:00"]\n'),
      ["contracts.toml:11: contract 'Desert Auto' hours.fri: fri is already given by weekdays"]),
-    ('[contract.price]\namount = "$1"\n\n[contract.geography]\n'
-     'allowed_states = ["AZ", "Nevada"]\nblocked_area_codes = [702]\n',
-     ["contracts.toml:10: contract 'Desert Auto' geography.allowed_states[1]: write 'Nevada' as "
-      "its two-letter code, 'NV'",
-      "contracts.toml:11: contract 'Desert Auto' geography.blocked_area_codes[0]: write area "
-      'codes as strings, like "702"']),
+    (('[contract.price]\namount = "$1"\n\n[contract.geography]\n'
+     'allowed_states = ["AZ", "Nevada"]\nblocked_area_codes = [702]\n'),
+     [("contracts.toml:10: contract 'Desert Auto' geography.allowed_states[1]: write 'Nevada' as "
+      "its two-letter code, 'NV'"),
+      ("contracts.toml:11: contract 'Desert Auto' geography.blocked_area_codes[0]: write area "
+      'codes as strings, like "702"')]),
     ('[contract.price]\namount = "$1"\n\n[contract.caps]\ndayly = 20\nweekly = -1\n',
      ["contracts.toml:10: contract 'Desert Auto' caps.dayly: unknown key; did you mean 'daily'?",
       "contracts.toml:11: contract 'Desert Auto' caps.weekly: cannot be negative"]),
-    ('[contract.price]\namount = "$1"\n\n[contract.duplicates]\nwindow = "0d"\n'
-     'scope = "everything"\n',
+    (('[contract.price]\namount = "$1"\n\n[contract.duplicates]\nwindow = "0d"\n'
+     'scope = "everything"\n'),
      ["contracts.toml:10: contract 'Desert Auto' duplicates.window: must be longer than zero",
-      "contracts.toml:11: contract 'Desert Auto' duplicates.scope: 'everything' is not one of: "
-      "campaign, buyer, all"]),
-    ('[contract.price]\namount = "$1"\n\n[contract.callers]\nblocklist = ["555"]\n'
-     'block_anonymous = "yes"\n',
-     ["contracts.toml:10: contract 'Desert Auto' callers.blocklist[0]: '555' is not a phone "
-      "number",
-      "contracts.toml:11: contract 'Desert Auto' callers.block_anonymous: must be true or false, "
-      "not a string"]),
-    ("", ["contracts.toml:1: contract 'Desert Auto' price: is missing: add [contract.price] "
-          "with amount, tiers or revenue_share"]),
+      ("contracts.toml:11: contract 'Desert Auto' duplicates.scope: 'everything' is not one of: "
+      "campaign, buyer, all")]),
+    (('[contract.price]\namount = "$1"\n\n[contract.callers]\nblocklist = ["555"]\n'
+     'block_anonymous = "yes"\n'),
+     [("contracts.toml:10: contract 'Desert Auto' callers.blocklist[0]: '555' is not a phone "
+      "number"),
+      ("contracts.toml:11: contract 'Desert Auto' callers.block_anonymous: must be true or false, "
+      "not a string")]),
+    ("", [("contracts.toml:1: contract 'Desert Auto' price: is missing: add [contract.price] "
+          "with amount, tiers or revenue_share")]),
 ])
 def test_every_problem_in_a_contract_is_named(tables: str, expected: list[str]) -> None:
     assert refusals(DESERT_AUTO + textwrap.indent(tables, "    ")) == expected
@@ -347,14 +347,14 @@ def test_all_problems_of_a_file_come_at_once_in_line_order() -> None:
         name = "x"
         """)
     assert problems == [
-        "contracts.toml:3: campaign 'HVAC Repair' timezone: 'America/Pheonix' is not a time "
-        "zone like 'America/Phoenix'; did you mean 'America/Phoenix'?",
-        "contracts.toml:7: buyer 'Desert Air' destinations[1]: +16025550131 is also a "
-        "destination of buyer 'Desert Air'",
-        "contracts.toml:11: publisher 'Peak Leads Co' kind: 'affiliate' is not one of: "
-        "publisher, traffic_source",
-        "contracts.toml:13: publisher 'Peak Leads Co' numbers[0].cost: unknown key; known: "
-        "number, campaign, name, monthly_cost",
+        ("contracts.toml:3: campaign 'HVAC Repair' timezone: 'America/Pheonix' is not a time "
+        "zone like 'America/Phoenix'; did you mean 'America/Phoenix'?"),
+        ("contracts.toml:7: buyer 'Desert Air' destinations[1]: +16025550131 is also a "
+        "destination of buyer 'Desert Air'"),
+        ("contracts.toml:11: publisher 'Peak Leads Co' kind: 'affiliate' is not one of: "
+        "publisher, traffic_source"),
+        ("contracts.toml:13: publisher 'Peak Leads Co' numbers[0].cost: unknown key; known: "
+        "number, campaign, name, monthly_cost"),
         "contracts.toml:16: contract #1 name: is missing",
         "contracts.toml:19: contract #1 price.revenue_share: must be between 0% and 100%",
         "contracts.toml:21: contrakt: unknown key; did you mean 'contract'?",
@@ -375,8 +375,8 @@ def test_names_and_numbers_are_declared_once() -> None:
         numbers = [{ number = "+12145550119" }]
         """) == [
         "contracts.toml:6: buyer 'Apex' name: is declared twice (first on line 1)",
-        "contracts.toml:10: publisher 'BlueSky' numbers[0].number: +12145550119 is also a "
-        "destination of buyer 'Apex'",
+        ("contracts.toml:10: publisher 'BlueSky' numbers[0].number: +12145550119 is also a "
+        "destination of buyer 'Apex'"),
     ]
 
 
@@ -396,10 +396,10 @@ def test_versions_of_a_contract_differ_by_date_and_keep_their_counterparty() -> 
     assert refusals(version.format(buyer="Apex", date="2026-01-01")
                     + version.format(buyer="Apex", date="2026-01-01")
                     + version.format(buyer="Keystone", date="2026-09-01")) == [
-        "contracts.toml:10: contract 'Apex - Auto' name: is declared with this effective_from "
-        "twice (first on line 2)",
-        "contracts.toml:17: contract 'Apex - Auto' name: another version of this contract names "
-        "another counterparty or campaign; give it another name",
+        ("contracts.toml:10: contract 'Apex - Auto' name: is declared with this effective_from "
+        "twice (first on line 2)"),
+        ("contracts.toml:17: contract 'Apex - Auto' name: another version of this contract names "
+        "another counterparty or campaign; give it another name"),
     ]
 
 
