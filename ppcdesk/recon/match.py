@@ -154,21 +154,19 @@ class _CallerIndex:
     """Our calls by caller, each caller's sorted by start time, for window look-ups."""
 
     def __init__(self, calls: Iterable[LocalCall]) -> None:
-        grouped: dict[str, list[LocalCall]] = defaultdict(list)
-        for call in calls:
-            grouped[call.caller].append(call)
-        self._calls: dict[str, list[LocalCall]] = {}
-        self._starts: dict[str, list[int]] = {}
-        for caller, group in grouped.items():
-            group.sort(key=lambda c: (c.started_at, c.id))
-            self._calls[caller] = group
-            self._starts[caller] = [c.started_at for c in group]
+        # One sort of everything, then grouping keeps each caller's calls in order.
+        self._calls: dict[str, list[LocalCall]] = defaultdict(list)
+        for call in sorted(calls, key=_by_start):
+            self._calls[call.caller].append(call)
+        self._starts = {caller: [c.started_at for c in group]
+                        for caller, group in self._calls.items()}
 
     def near(self, row: PartnerRow, tol: Tolerance, shift: int,
              taken: set[int]) -> list[Candidate]:
-        if row.caller is None or row.caller not in self._calls:
+        starts = self._starts.get(row.caller) if row.caller is not None else None
+        if starts is None:
             return []
-        starts, calls = self._starts[row.caller], self._calls[row.caller]
+        calls = self._calls[row.caller]  # type: ignore[index]
         at = row.started_at - shift
         lo = bisect.bisect_left(starts, at - tol.time_s)
         hi = bisect.bisect_right(starts, at + tol.time_s)
@@ -224,6 +222,10 @@ def _resolve(rows: list[PartnerRow], candidates_of: Callable[[PartnerRow], list[
     ambiguous = [(row, tuple(cands)) for row, cands in options.values() if cands]
     lost = [row for row, cands in options.values() if not cands]
     return pairs, ambiguous, lost
+
+
+def _by_start(call: LocalCall) -> tuple[int, int]:
+    return call.started_at, call.id
 
 
 def _order(candidate: Candidate) -> tuple[int, int, int]:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ppcdesk.config.paths import Paths
+from ppcdesk.config.paths import Paths, resources_dir
 from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
 from ppcdesk.core.model import DisputeStatus
 from ppcdesk.core.progress import Job
@@ -28,6 +28,7 @@ from ppcdesk.recon.job import (
 )
 from ppcdesk.recon.records import Tolerance
 from ppcdesk.recon.report import Difference
+from ppcdesk.reports import evidence as evidence_mod
 from ppcdesk.reports import statements
 from ppcdesk.reports.statements import Statement
 from ppcdesk.storage import recon_store, repositories
@@ -109,6 +110,37 @@ class ReconService:
         name = workspace.name if workspace is not None else "ppcdesk"
         return statements.statement(name, who.name, who.kind, first, last, self.zone(),
                                     list(rows))
+
+    # ---------------------------------------------------------------- evidence
+    def evidence(self, call_id: int) -> evidence_mod.Evidence:
+        """What the evidence packet of call ``call_id`` shows."""
+        with self.db.read() as conn:
+            parts = recon_store.evidence_rows(conn, call_id)
+            workspace = repositories.workspace(conn)
+        if not parts["call"]:
+            raise disputes_mod.DisputeError(f"no call #{call_id}")
+        sid, caller, called, status, started, ended, duration, connected, buyer = (
+            parts["call"][0])
+        recording = None
+        for _rsid, state, local in parts["recording"]:
+            if local and state == "bundled":
+                recording = resources_dir() / str(local)
+            elif local and state == "cached":
+                recording = self.paths.recordings / str(local)
+        return evidence_mod.Evidence(
+            workspace.name if workspace is not None else "ppcdesk", self.zone(), sid, caller,
+            called, status, started, ended, duration, connected, buyer,
+            tuple(evidence_mod.Leg(*row) for row in parts["legs"]),
+            tuple(evidence_mod.Decision(str(n), int(v), str(t), bool(q), int(a), str(r))
+                  for n, v, t, q, a, r in parts["decisions"]),
+            tuple(evidence_mod.TheirLine(*row) for row in parts["their_lines"]),
+            recording)
+
+    def write_evidence(self, call_id: int, folder: Path, pdf: evidence_mod.PdfWriter, *,
+                       seconds: int | None = None, as_zip: bool = False) -> Path:
+        """Write call ``call_id``'s evidence packet (``pdf`` renders HTML: the UI's writer)."""
+        return evidence_mod.write_packet(self.evidence(call_id), folder, pdf, seconds=seconds,
+                                         as_zip=as_zip)
 
     # ---------------------------------------------------------------- disputes
     def call_id(self, sid: str) -> int:

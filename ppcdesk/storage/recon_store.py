@@ -238,3 +238,36 @@ def statement_rows(conn: Connection, who: Party, start: int, end: int) -> list[R
         f"WHERE k.counterparty_kind = ? AND k.{who.kind}_id = ? AND o.{decided} "
         "AND c.started_at >= ? AND c.started_at < ? GROUP BY c.id ORDER BY c.started_at, c.id",
         (who.kind, who.id, start, end)).fetchall()
+
+
+# ---------------------------------------------------------------- evidence
+def evidence_rows(conn: Connection, call_id: int) -> dict[str, list[Row]]:
+    """What an evidence packet shows about one call, as rows per part."""
+    raw = _driver(conn)
+    return {
+        "call": raw.execute(
+            "SELECT c.sid, c.caller, c.called, c.status, c.started_at, c.ended_at, "
+            "c.duration_s, c.connected_s, b.name FROM calls c LEFT JOIN buyers b "
+            "ON b.id = c.buyer_id WHERE c.id = ?", (call_id,)).fetchall(),
+        "legs": raw.execute(
+            "SELECT l.sid, l.to_number, l.status, l.started_at, l.ended_at, l.duration_s "
+            "FROM call_legs l JOIN calls c ON c.sid = l.call_sid WHERE c.id = ? "
+            "ORDER BY l.started_at, l.sid", (call_id,)).fetchall(),
+        "decisions": raw.execute(
+            "SELECT k.name, v.version, v.terms, CASE k.counterparty_kind WHEN 'buyer' "
+            "THEN o.billable ELSE o.payable END, CASE k.counterparty_kind WHEN 'buyer' "
+            "THEN o.revenue_micros ELSE o.payout_micros END, o.reasons "
+            "FROM call_outcomes o JOIN contracts k ON k.id = o.contract_id "
+            "JOIN contract_versions v ON v.id = o.contract_version_id WHERE o.call_id = ? "
+            "ORDER BY k.name", (call_id,)).fetchall(),
+        "their_lines": raw.execute(
+            "SELECT i.file_name, r.line, r.started_at, r.caller, r.duration_s, "
+            "r.amount_micros, r.status, m.evidence FROM recon_matches m "
+            "JOIN partner_rows r ON r.id = m.partner_row_id JOIN imports i "
+            "ON i.id = r.import_id WHERE m.call_id = ? ORDER BY i.id, r.line",
+            (call_id,)).fetchall(),
+        "recording": raw.execute(
+            "SELECT r.sid, r.file_state, r.local_path FROM recordings r JOIN calls c "
+            "ON c.sid = r.call_sid WHERE c.id = ? ORDER BY r.started_at LIMIT 1",
+            (call_id,)).fetchall(),
+    }
