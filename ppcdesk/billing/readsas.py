@@ -105,14 +105,15 @@ def _window(seconds: int) -> str:
 
 
 def _measured(terms: Terms) -> str:
-    return "connected" if terms.buffer_basis is BufferBasis.CONNECTED else "long"
+    return "connected" if terms.buffer_basis is BufferBasis.CONNECTED else "of call time"
 
 
 def _qualifier(terms: Terms) -> str:
     """``"connected 90 s or more"``; empty when there is no buffer."""
     if not terms.buffer_s:
         return ""
-    return f"{_measured(terms)} {_seconds(terms.buffer_s)} or more"
+    verb = "connected" if terms.buffer_basis is BufferBasis.CONNECTED else "lasting"
+    return f"{verb} {_seconds(terms.buffer_s)} or more"
 
 
 def _tiers(terms: Terms) -> str:
@@ -209,12 +210,12 @@ def _caps_clauses(terms: Terms) -> list[str]:
 
 
 def _caps_sentences(terms: Terms) -> list[str]:
-    clauses = _caps_clauses(terms)
-    if not clauses:
-        return ["No caps."]
-    counted = any(getattr(terms.caps, key) is not None for key, _ in _CAPS)
-    where = f", counted in {zone_name(terms.timezone)}" if counted else ""
-    return [f"{upper_first(join(clauses))}{where}."]
+    counts = [f"{getattr(terms.caps, key)} {unit}" for key, unit in _CAPS
+              if getattr(terms.caps, key) is not None]
+    found = [f"At most {join(counts)}, counted in {zone_name(terms.timezone)}."] if counts else []
+    if terms.caps.concurrency is not None:
+        found.append(f"At most {terms.caps.concurrency} calls at once.")
+    return found or ["No caps."]
 
 
 def reads_as(terms: Terms) -> list[str]:
@@ -232,9 +233,10 @@ def _summary_price(terms: Terms) -> str:
     verb = "Pays" if terms.counterparty is Counterparty.BUYER else "Earns"
     price, qualifier = terms.price, _qualifier(terms)
     for_calls = f" for calls {qualifier}" if qualifier else ""
-    if price.tiers:
+    if price.tiers:  # the buffer is worth saying only when it cuts above the lowest tier
+        below = terms.buffer_s > min(tier.min_s for tier in price.tiers)
         return f"{verb} {_tiers(terms)} {_measured(terms)}" + (
-            f", for calls {qualifier}" if qualifier else "")
+            f", for calls {qualifier}" if below else "")
     if price.revenue_share is not None:
         share = f"{price.revenue_share.scaleb(2).normalize():f}%"
         return f"{verb} {share} of what the buyer paid{for_calls}"
