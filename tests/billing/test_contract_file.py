@@ -552,3 +552,13 @@ def test_any_workspace_file_reads_back_exactly(value: ContractFile) -> None:
     text = dumps(value)
     assert parse(text) == value
     assert dumps(parse(text)) == text
+
+
+def test_the_refusal_shown_in_the_docs_is_the_one_users_get() -> None:
+    doc = (ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
+    shown = doc.split("This file:\n\n```toml\n", 1)[1]
+    text, rest = shown.split("```\n", 1)
+    messages = rest.split("is refused with:\n\n```\n", 1)[1].split("```", 1)[0]
+    with pytest.raises(ContractFileError) as caught:
+        parse(text, source="contracts.toml")
+    assert str(caught.value) + "\n" == messages
