@@ -175,3 +175,18 @@ def test_guessed_mapping_from_headers() -> None:
     guess = guess_mapping(("Call Date", "Caller ID", "Duration", "Payout", "Call ID", "Status"))
     assert (guess.time, guess.caller, guess.amount, guess.call_id, guess.status) == (
         "Call Date", "Caller ID", "Payout", "Call ID", "Status")
+
+
+@pytest.mark.slow
+def test_a_50_mb_report_is_read_whole(tmp_path: Path) -> None:
+    line = "CA{:032d},(602) 555-{:04d},2026-03-01 14:05:09,95,$25.00,paid,Medicare Advantage\n"
+    size = len(line.format(0, 0))
+    count = 50_000_000 // size + 1
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER)
+        out.writelines(line.format(i, i % 10_000) for i in range(count))
+    assert path.stat().st_size > 50_000_000
+    result = parse_table(read_table(path), MAPPING)
+    assert (len(result.rows), result.errors) == (count, ())
+    assert result.rows[-1].line == count + 1
