@@ -17,9 +17,8 @@ a cancel leaves the outcomes as they were.
 
 from __future__ import annotations
 
-import bisect
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,7 +29,7 @@ from sqlalchemy import Connection
 
 from ppcdesk.billing import contract_file, engine, explain
 from ppcdesk.billing.facts import CallFacts, Outcome, Prior
-from ppcdesk.billing.terms import BufferBasis, Terms
+from ppcdesk.billing.terms import BufferBasis, DuplicateBasis, Terms
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
 from ppcdesk.core.model import Counterparty
@@ -156,33 +155,16 @@ def evaluate_job(db: Database, clock: Clock, *, start: int | None = None,
                 wanted = span
             if wanted is not None and wanted[0] < wanted[1]:
                 ranges[plan.contract_id] = wanted
+        if incremental and start is None and end is None:
+            _share_start(conn, found, ranges)
         todo = [p for p in found if p.contract_id in ranges]
         written = removed = 0
         if todo:
-            work = [(p, s) for p in todo for s in p.segments(*ranges[p.contract_id])]
-            lo = min(engine.lookback_start(s.terms, s.start) for _, s in work)
-            hi = max(r[1] for r in ranges.values())
-            yield Progress(0, len(work), "Reading calls")
-            facts = Facts(store.load_facts(conn, lo, hi, store.names(conn), CallFacts))
-            adjustments = {p.contract_id: store.latest_adjustments(conn, p.contract_id)
-                           for p in todo}
-            kept: dict[int, set[int]] = {p.contract_id: set() for p in todo}
-            for index, (plan, segment) in enumerate(work):
-                yield Progress(index, len(work), f"Evaluating {plan.name}")
-                outcomes, revenue = run_segment(conn, plan.contract_id, segment, facts)
-                by_id = facts.by_id(segment.start, segment.end) if outcomes else {}
-                adjusted = adjustments[plan.contract_id]
-                rows = [outcome_row(plan.contract_id, segment.version_id, segment.terms,
-                                    by_id[o.call_id], o, adjusted.get(o.call_id), revenue, now)
-                        for o in outcomes]
-                kept[plan.contract_id].update(o.call_id for o in outcomes)
-                written += store.upsert_outcomes(conn, rows)
-            for plan in todo:
-                removed += store.remove_outcomes(conn, plan.contract_id,
-                                                 *ranges[plan.contract_id], kept[plan.contract_id])
+            written, removed = yield from _evaluate(conn, found, ranges, now)
             if after_write is not None and (written or removed):
-                yield Progress(len(work), len(work), "Updating figures")
-                after_write(conn, min(r[0] for r in ranges.values()), hi)
+                yield Progress(len(todo), len(todo), "Updating figures")
+                after_write(conn, min(r[0] for r in ranges.values()),
+                            max(r[1] for r in ranges.values()))
         if start is None and end is None:
             for plan in found:
                 store.save_evaluation_state(conn, plan.contract_id, store.EvaluationState(
@@ -190,6 +172,38 @@ def evaluate_job(db: Database, clock: Clock, *, start: int | None = None,
         yield Progress(len(todo), len(todo), "Saving")
     return ChangeSet.of(Entity.OUTCOMES, outcomes=written, removed=removed,
                         contracts=len(todo))
+
+
+def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, int]],
+              now: int) -> Job[tuple[int, int]]:
+    """Evaluate the contracts in ``ranges``, store their outcomes: (written, removed)."""
+    todo = [p for p in found if p.contract_id in ranges]
+    work = [(p, s) for p in todo for s in p.segments(*ranges[p.contract_id])]
+    yield Progress(0, len(work), "Reading calls")
+    facts = Facts(conn)
+    for plan, segment in work:
+        facts.plan(plan.contract_id, segment)
+    kept: dict[int, set[int]] = {p.contract_id: set() for p in todo}
+    billed: dict[int, int] = {}  # what this run's buyer contracts bill per call
+    written = removed = 0
+    for index, (plan, segment) in enumerate(work):
+        yield Progress(index, len(work), f"Evaluating {plan.name}")
+        given = billed if _covered(found, ranges, segment) else None
+        outcomes, revenue = run_segment(conn, plan.contract_id, segment, facts, given)
+        adjusted = store.latest_adjustments(conn, plan.contract_id)
+        rows = [outcome_row(plan.contract_id, segment.version_id, segment.terms, call, o,
+                            adjusted.get(o.call_id), revenue, now)
+                for call, o in _paired(facts.between(segment.start, segment.end), outcomes)]
+        if plan.kind is Counterparty.BUYER:
+            for row in rows:
+                if row[5]:
+                    billed[row[0]] = billed.get(row[0], 0) + row[5]
+        kept[plan.contract_id].update(o.call_id for o in outcomes)
+        written += store.upsert_outcomes(conn, rows)
+    for plan in todo:
+        removed += store.remove_outcomes(conn, plan.contract_id, *ranges[plan.contract_id],
+                                         kept[plan.contract_id])
+    return written, removed
 
 
 def _changed_range(conn: Connection, plan: Plan, span: tuple[int, int],
@@ -204,62 +218,140 @@ def _changed_range(conn: Connection, plan: Plan, span: tuple[int, int],
     return local_midnight(min(firsts), plan.newest[1].timezone), span[1]
 
 
+def _share_start(conn: Connection, found: list[Plan],
+                 ranges: dict[int, tuple[int, int]]) -> None:
+    """Start every incremental contract at the earliest of their starts.
+
+    Contracts in several zones start at several midnights; one start lets them share one
+    workspace (calls read and indexed once), and evaluating a little more is still exact.
+    """
+    incremental = [p.contract_id for p in found if p.contract_id in ranges
+                   and (state := store.evaluation_state(conn, p.contract_id)) is not None
+                   and state.contract_version_id == p.newest[0]]
+    if incremental:
+        first = min(ranges[c][0] for c in incremental)
+        for contract_id in incremental:
+            ranges[contract_id] = (first, ranges[contract_id][1])
+
+
+def _covered(found: list[Plan], ranges: dict[int, tuple[int, int]], segment: Segment) -> bool:
+    """Whether this run evaluated every buyer contract over the whole of ``segment``."""
+    return all(p.contract_id in ranges and ranges[p.contract_id][0] <= segment.start
+               and ranges[p.contract_id][1] >= segment.end
+               for p in found if p.kind is Counterparty.BUYER)
+
+
+def _paired(calls: Sequence[CallFacts], outcomes: Sequence[Outcome],
+            ) -> Iterator[tuple[CallFacts, Outcome]]:
+    """Each outcome with its call: both come in call order (start, id)."""
+    index = 0
+    for outcome in outcomes:
+        while calls[index].id != outcome.call_id:
+            index += 1
+        yield calls[index], outcome
+
+
+def needs_verdicts(terms: Terms) -> bool:
+    """Whether the engine counts this contract's earlier verdicts (caps, concurrency, or
+    duplicates of qualified calls); other contracts only need the earlier calls."""
+    caps = terms.caps
+    return (any(v is not None for v in (caps.hourly, caps.daily, caps.weekly, caps.monthly,
+                                        caps.concurrency))
+            or (terms.duplicates is not None
+                and terms.duplicates.basis is DuplicateBasis.QUALIFIED))
+
+
 class Facts:
-    """The calls a run reads, in call order, with the workspaces the engine builds over them.
+    """The calls a run reads per range, with the engine workspaces built over them.
 
     Contracts whose segments cover the same range share one ``engine.Workspace`` (the engine
-    sorts and indexes the calls once for all of them).
+    sorts and indexes the calls once for all). The history before a range is read narrowly:
+    the earlier calls of the range's callers (duplicates) and the calls each contract qualified
+    (caps, concurrency); no other earlier call can change an outcome in the range.
     """
 
-    def __init__(self, calls: list[CallFacts]) -> None:
-        self.calls = calls
-        self.starts = [c.started_at for c in calls]
-        self._workspaces: dict[tuple[int, int], engine.Workspace] = {}
-        self._lookback: dict[tuple[int, int], int] = {}
+    def __init__(self, conn: Connection, known: store.Names | None = None) -> None:
+        self.conn = conn
+        self.known = known if known is not None else store.names(conn)
+        self._calls: dict[tuple[int, int], list[CallFacts]] = {}
+        self._needs: dict[tuple[int, int], tuple[int, set[int]]] = {}  # lookback, contracts
+        self._verdicts: dict[tuple[tuple[int, int], int], set[int]] = {}
+        self._workspaces: dict[tuple[int, int], tuple[int, engine.Workspace,
+                                                      list[CallFacts]]] = {}
 
     def between(self, start: int, end: int) -> list[CallFacts]:
-        return self.calls[bisect.bisect_left(self.starts, start):
-                          bisect.bisect_left(self.starts, end)]
-
-    def by_id(self, start: int, end: int) -> dict[int, CallFacts]:
-        return {c.id: c for c in self.between(start, end)}
-
-    def workspace(self, start: int, end: int, lookback: int) -> engine.Workspace:
         key = (start, end)
-        found = self._workspaces.get(key)
-        if found is None or self._lookback[key] > lookback:
-            found = engine.Workspace(self.between(start, end), self.between(lookback, start))
-            self._workspaces[key], self._lookback[key] = found, lookback
+        found = self._calls.get(key)
+        if found is None:
+            found = self._calls[key] = store.load_facts(self.conn, start, end, self.known,
+                                                        CallFacts)
         return found
 
+    def plan(self, contract_id: int | None, segment: Segment) -> None:
+        """Say ahead what a segment will need, so one workspace serves its whole range."""
+        key = (segment.start, segment.end)
+        lookback = engine.lookback_start(segment.terms, segment.start)
+        back, wanted = self._needs.get(key, (lookback, set()))
+        if contract_id is not None and needs_verdicts(segment.terms):
+            wanted.add(contract_id)
+        self._needs[key] = (min(back, lookback), wanted)
 
-def history_of(conn: Connection, contract_id: int | None, terms: Terms, start: int,
-               facts: Facts) -> list[Prior]:
-    """The calls before ``start`` that the rules look back on, with the contract's verdicts."""
-    lookback = engine.lookback_start(terms, start)
-    earlier = facts.between(lookback, start)
-    if not earlier or contract_id is None:
-        return [Prior(f, qualified=False) for f in earlier]
-    verdict = store.verdicts(conn, contract_id, lookback, start)
-    return [Prior(f, verdict.get(f.id, False)) for f in earlier]
+    def qualified(self, key: tuple[int, int], contract_id: int) -> set[int]:
+        """The calls in the lookback before ``key`` that the contract qualified."""
+        found = self._verdicts.get((key, contract_id))
+        if found is None:
+            back = self._needs[key][0]
+            found = self._verdicts[(key, contract_id)] = {
+                i for i, ok in store.verdicts(self.conn, contract_id, back, key[0]).items()
+                if ok}
+        return found
+
+    def workspace(self, segment: Segment, contract_id: int | None
+                  ) -> tuple[engine.Workspace, list[CallFacts]]:
+        """The engine's workspace over ``segment``'s range, and the history it holds."""
+        self.plan(contract_id, segment)
+        key = (segment.start, segment.end)
+        back, wanted = self._needs[key]
+        cached = self._workspaces.get(key)
+        if cached is not None and cached[0] <= back:
+            return cached[1], cached[2]
+        extra: set[int] = set()
+        for contract in sorted(wanted):
+            extra |= self.qualified(key, contract)
+        history = (store.load_history(self.conn, back, key[0], key[1], extra, self.known,
+                                      CallFacts) if back < key[0] else [])
+        found = engine.Workspace(self.between(*key), history)
+        self._workspaces[key] = (back, found, history)
+        return found, history
 
 
-def run_segment(conn: Connection, contract_id: int | None, segment: Segment,
-                facts: Facts) -> tuple[list[Outcome], dict[int, int]]:
-    """Apply one version to its calls, with history and the buyers' revenue where shared."""
+def run_segment(conn: Connection, contract_id: int | None, segment: Segment, facts: Facts,
+                revenue: Mapping[int, int] | None = None,
+                ) -> tuple[list[Outcome], Mapping[int, int]]:
+    """Apply one version to its calls, with its history and the buyers' revenue if shared.
+
+    ``revenue`` (call id -> what the buyers bill) is read from the stored outcomes when not
+    given and the version shares revenue.
+    """
     terms = segment.terms
-    history = history_of(conn, contract_id, terms, segment.start, facts)
-    revenue: dict[int, int] = {}
-    if terms.counterparty is Counterparty.PUBLISHER and terms.price.revenue_share is not None:
-        revenue = store.revenue_by_call(conn, segment.start, segment.end)
-    workspace = facts.workspace(segment.start, segment.end,
-                                engine.lookback_start(terms, segment.start))
-    return workspace.evaluate(terms, history=history, revenue=revenue), revenue
+    workspace, history = facts.workspace(segment, contract_id)
+    key = (segment.start, segment.end)
+    qualified = (facts.qualified(key, contract_id) if contract_id is not None
+                 and needs_verdicts(terms) and history else set())
+    priors = [Prior(c, c.id in qualified) for c in history] if qualified else []
+    if revenue is None:
+        revenue = {}
+        if terms.counterparty is Counterparty.PUBLISHER and terms.price.revenue_share is not None:
+            revenue = store.revenue_by_call(conn, segment.start, segment.end)
+    return workspace.evaluate(terms, history=priors, revenue=revenue), revenue
+
+
+Row = tuple[int, int, int, int, int, int, int, str, int, int | None, int]
 
 
 def outcome_row(contract_id: int, version_id: int, terms: Terms, call: CallFacts,
                 outcome: Outcome, adjusted: Mapping[str, str] | None,
-                revenue: Mapping[int, int], now: int) -> tuple[object, ...]:
+                revenue: Mapping[int, int], now: int) -> Row:
     """The ``call_outcomes`` row of one outcome (store.OUTCOME_COLUMNS), adjustments on top."""
     qualified, amount, flags = outcome.qualified, outcome.amount_micros, outcome.flags
     reasons = [{"code": r.value, "text": explain.sentence(r, terms, call, outcome)}

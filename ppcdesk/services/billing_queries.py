@@ -157,12 +157,11 @@ def whatif(conn: Connection, drafts: Sequence[Terms], start: int | None,
                       *((-1 - i, t, effective_epoch(t)) for i, t in enumerate(versions))))
         segments = draft.segments(lo, hi)
         if facts is None:
-            back = min([engine.lookback_start(s.terms, s.start) for s in segments] + [lo])
-            facts = Facts(store.load_facts(conn, back, hi, store.names(conn), CallFacts))
+            facts = Facts(conn)
         before = _outcomes(conn, old, old.segments(lo, hi) if old else [], facts)
         after = _outcomes(conn, old, segments, facts)
         result = whatif_mod.compare(before, after)
-        calls = facts.by_id(lo, hi)
+        calls = {c.id: c for c in facts.between(lo, hi)}
         found.append(ContractWhatIf(name, old is not None, result, tuple(
             ChangedCall(calls[c.call_id].sid, calls[c.call_id].started_at, c.before, c.after,
                         c.change.value)
@@ -232,13 +231,14 @@ def _one(conn: Connection, plan: Plan, segment: Segment, call: CallFacts,
     zone = segment.terms.timezone
     start = max(segment.start, local_midnight(call.started_at, zone))
     day = Segment(segment.version_id, segment.terms, start, call.started_at + 1)
-    back = engine.lookback_start(day.terms, day.start)
-    facts = Facts(store.load_facts(conn, back, day.end, known, CallFacts))
+    facts = Facts(conn, known)
     outcomes, _ = run_segment(conn, plan.contract_id, day, facts)
     outcome = next((o for o in outcomes if o.call_id == call.id), None)
     repeated = None
     if outcome is not None and outcome.duplicate_of is not None:
-        repeated = next((c for c in facts.calls if c.id == outcome.duplicate_of), None)
+        _, history = facts.workspace(day, plan.contract_id)
+        repeated = next((c for c in (*history, *facts.between(day.start, day.end))
+                         if c.id == outcome.duplicate_of), None)
     return outcome, repeated, day
 
 

@@ -27,11 +27,12 @@ MANUAL = int(ReasonFlag.MANUAL)
 CHUNK = 500  # ids per IN (...) list
 T = TypeVar("T")
 
-_FACTS_SQL = (
-    "SELECT id, sid, started_at, duration_s, connected_s, "
-    "CASE WHEN buyer_id IS NOT NULL THEN started_at + COALESCE(time_to_answer_s, 0) END, "
-    "caller, caller_state, campaign_id, publisher_id, buyer_id, status FROM calls "
-    "WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id")
+_FACT_COLUMNS = (
+    "c.id, c.sid, c.started_at, c.duration_s, c.connected_s, CASE WHEN c.buyer_id IS NOT "
+    "NULL THEN c.started_at + COALESCE(c.time_to_answer_s, 0) END, c.caller, c.caller_state, "
+    "c.campaign_id, c.publisher_id, c.buyer_id, c.status")
+_FACTS_SQL = (f"SELECT {_FACT_COLUMNS} FROM calls AS c WHERE c.started_at >= ? "
+              "AND c.started_at < ? ORDER BY c.started_at, c.id")
 
 OUTCOME_COLUMNS = (
     "call_id", "contract_id", "contract_version_id", "billable", "payable", "revenue_micros",
@@ -102,6 +103,32 @@ def _sids(conn: Connection, at: int) -> list[str]:
         "SELECT sid FROM calls WHERE started_at = ? ORDER BY started_at, id", (at,))]
 
 
+def load_history(conn: Connection, lookback: int, start: int, end: int, ids: Iterable[int],
+                 known: Names, make: Callable[..., T]) -> list[T]:
+    """The calls in ``[lookback, start)`` that can matter to calls in ``[start, end)``.
+
+    Those of the same callers (a duplicate repeats its own caller), found through the caller
+    index, and the calls named in ``ids`` (the ones a contract qualified, which its caps
+    count); in call order.
+    """
+    rows = driver(conn).execute(
+        f"SELECT {_FACT_COLUMNS} FROM (SELECT DISTINCT caller FROM calls "
+        "WHERE started_at >= ? AND started_at < ?) AS r CROSS JOIN calls AS c "
+        "ON c.caller = r.caller AND c.started_at >= ? AND c.started_at < ?",
+        (start, end, lookback, start)).fetchall()
+    have = {row[0] for row in rows}
+    wanted = sorted(set(ids) - have)
+    for part in _chunks(wanted):
+        rows += driver(conn).execute(
+            f"SELECT {_FACT_COLUMNS} FROM calls AS c WHERE c.id IN "
+            f"({', '.join('?' * len(part))})", tuple(part)).fetchall()
+    rows.sort(key=lambda r: (r[2], r[0]))
+    campaigns, publishers, buyers = known.campaigns, known.publishers, known.buyers
+    return [make(i, sid, at, dur, con, ans, caller, state, campaigns.get(cid),
+                 publishers.get(pid), buyers.get(bid), status not in UNSETTLED)
+            for i, sid, at, dur, con, ans, caller, state, cid, pid, bid, status in rows]
+
+
 def data_span(conn: Connection) -> tuple[int, int] | None:
     """The first call's start and one second past the last one's; None without calls."""
     lo, hi = conn.exec_driver_sql("SELECT MIN(started_at), MAX(started_at) FROM calls").one()
@@ -115,17 +142,21 @@ def calls_seen_at(conn: Connection) -> int:
 
 def first_changed_call(conn: Connection, since: int) -> int | None:
     """The earliest start among calls written after ``since`` (``updated_at > since``)."""
-    value = conn.exec_driver_sql("SELECT MIN(started_at) FROM calls WHERE updated_at > ?",
-                                 (since,)).scalar_one()
+    # Through the updated_at index: left alone, the planner may walk the start-time index in
+    # order for MIN() and read every call when none changed.
+    value = conn.exec_driver_sql(
+        "SELECT MIN(started_at) FROM calls INDEXED BY ix_calls_updated_at WHERE updated_at > ?",
+        (since,)).scalar_one()
     return None if value is None else int(value)
 
 
 # ---------------------------------------------------------------- outcomes
 def verdicts(conn: Connection, contract_id: int, start: int, end: int) -> dict[int, bool]:
     """The engine's own verdict (qualified, adjustments aside) per call in ``[start, end)``."""
+    # Calls by start time first, then each one's outcome by its unique (call, contract) key.
     rows = driver(conn).execute(
-        "SELECT o.call_id, o.flags FROM call_outcomes o JOIN calls c ON c.id = o.call_id "
-        "WHERE o.contract_id = ? AND c.started_at >= ? AND c.started_at < ?",
+        "SELECT o.call_id, o.flags FROM calls c CROSS JOIN call_outcomes o "
+        "ON o.call_id = c.id AND o.contract_id = ? WHERE c.started_at >= ? AND c.started_at < ?",
         (contract_id, start, end))
     return {call_id: not (flags & ~MANUAL) for call_id, flags in rows}
 
@@ -133,8 +164,8 @@ def verdicts(conn: Connection, contract_id: int, start: int, end: int) -> dict[i
 def revenue_by_call(conn: Connection, start: int, end: int) -> dict[int, int]:
     """What the buyers' contracts earn per call in ``[start, end)`` (billable ones only)."""
     rows = driver(conn).execute(
-        "SELECT o.call_id, SUM(o.revenue_micros) FROM call_outcomes o "
-        "JOIN contracts k ON k.id = o.contract_id JOIN calls c ON c.id = o.call_id "
+        "SELECT o.call_id, SUM(o.revenue_micros) FROM calls c CROSS JOIN call_outcomes o "
+        "ON o.call_id = c.id JOIN contracts k ON k.id = o.contract_id "
         "WHERE k.counterparty_kind = 'buyer' AND o.billable AND c.started_at >= ? "
         "AND c.started_at < ? GROUP BY o.call_id", (start, end))
     return {int(i): int(v) for i, v in rows}

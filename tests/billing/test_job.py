@@ -16,6 +16,7 @@ from ppcdesk.storage import billing_store as store
 from tests.billing.job_support import (
     APEX,
     CLOCK,
+    PEAK,
     add_calls,
     dump,
     evaluate,
@@ -179,3 +180,73 @@ def test_a_cancelled_evaluation_leaves_the_outcomes_as_they_were(tmp_path: Path)
     with pytest.raises(CancelledError):
         run_job(evaluate_job(db, CLOCK), should_cancel=lambda: True)
     assert dump(db) == []
+
+
+MIXED = """\
+[[contract]]
+name = "Keystone weekly"
+buyer = "Keystone"
+campaign = "Auto"
+timezone = "America/New_York"
+buffer = "30s"
+
+[contract.price]
+amount = "$20.00"
+
+[contract.duplicates]
+window = "2d"
+scope = "all"
+basis = "qualified"
+
+[contract.caps]
+hourly = 2
+weekly = 9
+
+[[contract]]
+name = "Apex by buyer"
+buyer = "Apex"
+timezone = "America/Los_Angeles"
+buffer = "60s"
+
+[contract.price]
+tiers = [
+  { from = "60s", amount = "$10.00" },
+  { from = "180s", amount = "$25.00" },
+]
+
+[contract.duplicates]
+window = "36h"
+scope = "buyer"
+
+[contract.caps]
+daily = 3
+concurrency = 1
+"""
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_day_by_day_incremental_runs_equal_one_full_run(tmp_path: Path, seed: int) -> None:
+    """Random calls over ten days, stored a day at a time with an incremental run after each
+    (as syncs do), end with exactly the outcomes one full evaluation stores."""
+    import random
+
+    rng = random.Random(seed)
+    days: list[list[str]] = []
+    for day in range(10):
+        lines = []
+        for k in range(rng.randint(3, 12)):
+            hour, minute = rng.randint(0, 23), rng.randint(0, 59)
+            caller = f"+1214555{rng.randint(0, 15):04d}"
+            connected = rng.choice([0, 20, 45, 70, 200, 400])
+            buyer = "-" if not connected else rng.choice(["Apex", "Keystone"])
+            lines.append(f"S{seed}D{day}K{k} | 2026-03-{day + 1:02d} {hour:02d}:{minute:02d} "
+                         f"| {caller} | {connected} | {buyer}")
+        days.append(lines)
+    stepped = new_workspace(tmp_path / "stepped", APEX + "\n" + PEAK + "\n" + MIXED)
+    whole = new_workspace(tmp_path / "whole", APEX + "\n" + PEAK + "\n" + MIXED)
+    for day, lines in enumerate(days):
+        add_calls(stepped, "\n".join(lines), updated_at=1_000 + day)
+        add_calls(whole, "\n".join(lines), updated_at=1_000 + day)
+        evaluate(stepped, incremental=True)
+    evaluate(whole)
+    assert dump(stepped) == dump(whole)
