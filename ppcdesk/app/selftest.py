@@ -6,6 +6,7 @@ audio playback (``gui=True``) load Qt in this one command, on purpose, offscreen
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import uuid
@@ -59,9 +60,28 @@ def check_database(folder: Path) -> str:
             ).one()
         if tuple(got) != ("+16025550123", 95, 17_000):
             raise AssertionError(f"read back {tuple(got)}")
-        return f"schema {migrate.current_revision(db)}: wrote and read a call"
+        revision, head = migrate.current_revision(db), migrate.head_revision()
+        if revision != head:
+            raise AssertionError(f"migrated to {revision}, but this ppcdesk's head is {head}")
+        count = len(migrate.known_revisions())
+        return f"ran {count} migrations to {head}; wrote and read a call"
     finally:
         db.dispose()
+
+
+def check_installation() -> str:
+    """Say what is being tested: the version, frozen or not, and where the data would go."""
+    import sys
+
+    from ppcdesk import __version__
+    from ppcdesk.config.paths import HOME_ENV, resolve
+
+    kind = "frozen bundle" if getattr(sys, "frozen", False) else f"Python {sys.version.split()[0]}"
+    home = os.environ.get(HOME_ENV)
+    where = f"portable/override data in {home}" if home else f"data in {resolve().data}"
+    if __version__.startswith("0.0.0"):
+        raise AssertionError("no package metadata: the version is unknown (a broken bundle?)")
+    return f"ppcdesk {__version__}, {kind}, {where}"
 
 
 def check_phone() -> str:
@@ -100,6 +120,7 @@ def run_checks(paths: Paths, *, gui: bool = True) -> list[Check]:
     del paths  # the self-test never touches the user's data
     with tempfile.TemporaryDirectory(prefix="ppcdesk-selftest-") as tmp:
         checks = [
+            _run("installation", check_installation),
             _run("database", lambda: check_database(Path(tmp))),
             _run("phone numbers", check_phone),
             _run("bundled resources", check_resources),
