@@ -1,9 +1,8 @@
 """The call log's SQL: filtered, sorted, keyset-paged blocks, and the review marks.
 
-Every block is one query ordered by ``(sort value, id)`` that starts after (or before) a key,
-so block 2,000 costs what block 1 costs. The filters and the usual sorts are served by the
-indexes of revision 0003 (``ix_calls_*``); sorts on names, costs or nullable columns are
-correct but sort the filtered rows (fine for a workspace, slow on a million calls unfiltered).
+Every block starts after (or before) a key, so block 2,000 costs what block 1 costs; the
+filters are served by the indexes of revision 0003 (``ix_calls_*``), the sorts by review_log's
+segments. Only the cost sort (a sum of two columns) sorts the filtered rows.
 """
 
 from __future__ import annotations
@@ -16,27 +15,14 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ppcdesk.core.model import CallRow
+from ppcdesk.storage import review_log
+from ppcdesk.storage.review_log import Key
 
-# sort name -> SQL expression (never NULL, so row-value comparisons are total)
-SORTS: dict[str, str] = {
-    "started": "c.started_at",
-    "caller": "c.caller",
-    "state": "coalesce(c.caller_state, '')",
-    "number": "c.called",
-    "campaign": "coalesce((SELECT name FROM campaigns WHERE id = c.campaign_id), '')",
-    "publisher": "coalesce((SELECT name FROM publishers WHERE id = c.publisher_id), '')",
-    "buyer": "coalesce((SELECT name FROM buyers WHERE id = c.buyer_id), '')",
-    "status": "c.status",
-    "duration": "c.duration_s",
-    "connected": "c.connected_s",
-    "answer": "coalesce(c.time_to_answer_s, -1)",
-    "cost": "coalesce(c.cost_micros, -1) + coalesce(c.legs_cost_micros, 0)",
-    "sid": "c.sid",
-}
+# The sorts the log offers (each served by an index: see review_log).
+SORTS: frozenset[str] = review_log.SORT_NAMES
 # Outcome bits (ppcdesk.core.reasons.ReasonFlag) the filters use.
 _DUPLICATE, _SHORT = 1 << 3, 1 << 2
 
-Key = tuple[Any, int]  # (sort value, call id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,75 +136,56 @@ def _search(add: Any, text: str) -> None:
         add("c.caller LIKE ?", f"%{digits}%")
 
 
-_SELECT = """
-SELECT c.id, c.sid, c.started_at, c.caller, c.caller_state, c.called,
-       (SELECT name FROM campaigns WHERE id = c.campaign_id),
-       (SELECT name FROM publishers WHERE id = c.publisher_id),
-       (SELECT name FROM buyers WHERE id = c.buyer_id),
-       c.status, c.duration_s, c.connected_s, c.time_to_answer_s,
-       c.cost_micros + coalesce(c.legs_cost_micros, 0),
-       EXISTS (SELECT 1 FROM recordings r WHERE r.call_sid = c.sid),
-       (SELECT max(billable) FROM call_outcomes o WHERE o.call_id = c.id),
-       (SELECT group_concat(flags) FROM call_outcomes o WHERE o.call_id = c.id),
-       (SELECT reviewed_at IS NOT NULL FROM call_reviews v WHERE v.call_id = c.id),
-       (SELECT disputed FROM call_reviews v WHERE v.call_id = c.id),
-       (SELECT code FROM dispositions d WHERE d.call_id = c.id
-        ORDER BY d.created_at DESC, d.id DESC LIMIT 1),
-       c.campaign_id, c.publisher_id, c.buyer_id, {sort}
-FROM calls c"""
-
-
-def _row(r: Any) -> LogRow:
-    flags = 0
-    for bits in (r[16] or "").split(","):
-        flags |= int(bits) if bits else 0
-    return LogRow(
-        call=CallRow(id=r[0], sid=r[1], started_at=r[2], caller=r[3], caller_state=r[4],
-                     tracking_number=r[5], campaign=r[6], publisher=r[7], buyer=r[8],
-                     status=r[9], duration_s=r[10], connected_s=r[11], time_to_answer_s=r[12],
-                     cost_micros=r[13], has_recording=bool(r[14])),
-        billable=None if r[15] is None else bool(r[15]), flags=flags, reviewed=bool(r[17]),
-        disputed=bool(r[18]), disposition=r[19], campaign_id=r[20], publisher_id=r[21],
-        buyer_id=r[22], sort_value=r[23])
-
-
 def block(conn: Connection, f: CallFilter, sort: CallSort, *, after: Key | None = None,
-          before: Key | None = None, limit: int = 500, from_end: bool = False,
-          offset: int = 0) -> list[LogRow]:
+          before: Key | None = None, limit: int = 500, from_end: bool = False) -> list[LogRow]:
     """Up to ``limit`` rows in the log's order: after ``after``, or just before ``before``,
-    or the last ``limit`` (``from_end``), or from ``offset`` (a scrollbar dropped mid-log)."""
-    expr = SORTS[sort.column]
+    or the last ``limit`` (``from_end``), or the first ``limit``."""
     clause, params = where(f)
     # Reading backwards (before a key, or the end) flips the order, then the block is reversed.
     backwards = before is not None or from_end
-    descending = sort.descending != backwards
-    if after is not None or before is not None:
-        key = after if after is not None else before
-        assert key is not None  # noqa: S101 - one of the two, checked above
-        clause += f" AND ({expr}, c.id) {'<' if descending else '>'} (?, ?)"
-        params += [key[0], key[1]]
-    direction = "DESC" if descending else "ASC"
-    sql = (_SELECT.format(sort=expr) + f" WHERE {clause} ORDER BY {expr} {direction}, "
-           f"c.id {direction} LIMIT ? OFFSET ?")
-    rows = [_row(r) for r in conn.exec_driver_sql(sql, (*params, limit, offset))]
-    return rows[::-1] if backwards else rows
+    keys = review_log.block_keys(conn, clause, params, sort.column,
+                                 sort.descending != backwards,
+                                 after=before if backwards else after, limit=limit)
+    if backwards:
+        keys.reverse()
+    found = review_log.rows_of(conn, [k[1] for k in keys])
+    rows = []
+    for value, call_id in keys:
+        call, extras, (campaign_id, publisher_id, buyer_id) = found[call_id]
+        rows.append(LogRow(call=call, sort_value=value, billable=extras.billable,
+                           flags=extras.flags, reviewed=extras.reviewed,
+                           disputed=extras.disputed, disposition=extras.disposition,
+                           campaign_id=campaign_id, publisher_id=publisher_id,
+                           buyer_id=buyer_id))
+    return rows
 
 
-def count(conn: Connection, f: CallFilter) -> int:
+def count(conn: Connection, f: CallFilter, *, since: int | None = None,
+          until: int | None = None) -> int:
+    """How many calls match (those started in ``[since, until)`` when given: a slice)."""
     clause, params = where(f)
+    for bound, op in ((since, ">="), (until, "<")):
+        if bound is not None:
+            clause += f" AND c.started_at {op} ?"
+            params.append(bound)
     return int(conn.exec_driver_sql(f"SELECT count(*) FROM calls c WHERE {clause}",
                                     tuple(params)).scalar_one())
 
 
+def started_span(conn: Connection, f: CallFilter) -> tuple[int, int] | None:
+    """The first and last start time a filter can match (two index probes), or None."""
+    low, high = conn.exec_driver_sql("SELECT min(started_at), max(started_at) FROM calls").one()
+    if low is None:
+        return None
+    low = max(low, f.start) if f.start is not None else low
+    high = min(high, f.end - 1) if f.end is not None else high
+    return (low, high) if low <= high else None
+
+
 def key_at(conn: Connection, f: CallFilter, sort: CallSort, offset: int) -> Key | None:
-    """The key of row ``offset`` (0-based): one index walk, no row data read."""
-    expr = SORTS[sort.column]
+    """The key of row ``offset`` (0-based), walking the indexes alone."""
     clause, params = where(f)
-    direction = "DESC" if sort.descending else "ASC"
-    row = conn.exec_driver_sql(
-        f"SELECT {expr}, c.id FROM calls c WHERE {clause} ORDER BY {expr} {direction}, "
-        f"c.id {direction} LIMIT 1 OFFSET ?", (*params, offset)).first()
-    return None if row is None else (row[0], row[1])
+    return review_log.key_at(conn, clause, params, sort.column, sort.descending, offset)
 
 
 def iterate(conn: Connection, f: CallFilter, sort: CallSort,

@@ -93,6 +93,9 @@ class CallsTableModel(QAbstractTableModel):
         self.order = CallSort()
         self.total = 0
         self._blocks: dict[int, list[LogRow]] = {}
+        # Each row's cell texts, formatted once when first painted: a repaint of the view
+        # (scrolling back, hovering, a selection) then costs a dictionary look-up per cell.
+        self._texts: dict[int, list[str]] = {}
         self.reads = 0  # blocks read (tests, benchmark)
 
     def reset_with(self, f: CallFilter, order: CallSort, total: int | None,
@@ -107,6 +110,7 @@ class CallsTableModel(QAbstractTableModel):
         self.filter, self.order = f, order
         self.total = len(first) if total is None else total
         self._blocks = {0: first} if first else {}
+        self._texts = {}
         self.endResetModel()
 
     def set_total(self, f: CallFilter, order: CallSort, total: int) -> None:
@@ -139,6 +143,7 @@ class CallsTableModel(QAbstractTableModel):
                 if existing.call.id == updated.call.id:
                     rows[i] = updated
                     row = number * BLOCK + i
+                    self._texts.pop(row, None)
                     self.dataChanged.emit(self.index(row, 0),
                                           self.index(row, len(self.columns) - 1))
 
@@ -165,6 +170,23 @@ class CallsTableModel(QAbstractTableModel):
         if len(self._blocks) > MAX_BLOCKS:
             farthest = max(self._blocks, key=lambda b: abs(b - number))
             del self._blocks[farthest]
+            first = farthest * BLOCK
+            for row in range(first, first + BLOCK):
+                self._texts.pop(row, None)
+
+    def texts(self, row: int) -> list[str] | None:
+        """The row's cells as shown (formatted once, then kept with its block)."""
+        cached = self._texts.get(row)
+        if cached is None:
+            record = self.row(row)
+            if record is None:
+                return None
+            cached = self._texts[row] = [column.text(record) for column in self.columns]
+        return cached
+
+    def forget_texts(self) -> None:
+        """Format every row again at its next paint (masking or the time zone changed)."""
+        self._texts = {}
 
     # ---------------------------------------------------------------- Qt
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -177,8 +199,8 @@ class CallsTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            record = self.row(index.row())
-            return "" if record is None else self.columns[index.column()].text(record)
+            texts = self.texts(index.row())
+            return "" if texts is None else texts[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and self.columns[index.column()].numeric:
             return _RIGHT
         return None

@@ -15,6 +15,7 @@ from PySide6.QtCore import QDate, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
+    QHeaderView,
     QLabel,
     QMenu,
     QSplitter,
@@ -65,6 +66,8 @@ class CallsPage(Page):
         self.summary = QLabel("")
         self.view = make_table(self.model, stretch_last=True)
         self.view.setSortingEnabled(True)
+        # Every row the same height, never measured: a million rows cost nothing to lay out.
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.view.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.horizontalHeader().customContextMenuRequested.connect(self._columns_menu)
@@ -148,7 +151,7 @@ class CallsPage(Page):
                           self._show, self.show_error)
 
     def _show(self, result: tuple[CallFilter, CallSort, int | None, list[LogRow]]) -> None:
-        """The first block at once; the count follows on the read lane."""
+        """The first block at once; the count follows on the read lane, a slice at a time."""
         f, sort, total, first = result
         self.model.reset_with(f, sort, total, first)
         self.summary.setText(f"Counting calls… (times in {self.zone})")
@@ -157,11 +160,30 @@ class CallsPage(Page):
         if first:
             self.view.selectRow(0)
         review = self.services.review
-        self.runner.query("calls:count", lambda: (f, sort, review.count(f)), self._counted,
-                          self.show_error)
+        self.runner.query("calls:count", lambda: (f, sort, review.count_slices(f), 0, 0),
+                          self._counted, self.show_error)
 
-    def _counted(self, result: tuple[CallFilter, CallSort, int]) -> None:
-        f, sort, total = result
+    def _counted(self, result: tuple[CallFilter, CallSort, list[tuple[int, int]], int,
+                                     int]) -> None:
+        """Count the next slice, or show the total when none is left.
+
+        Each slice is its own read under the same key, so a newer filter's count drops this
+        chain, and the detail of a call selected meanwhile is read between two slices.
+        """
+        f, sort, slices, done, total = result
+        if done < len(slices):
+            if done:  # a partial total: the rows counted so far can be scrolled already
+                self.model.set_total(f, sort, max(total, self.model.total))
+                self.summary.setText(f"{total:,}+ calls so far, counting… (times in "
+                                     f"{self.zone})")
+            since, until = slices[done]
+            review = self.services.review
+            self.runner.query(
+                "calls:count",
+                lambda: (f, sort, slices, done + 1, total + review.count(f, since=since,
+                                                                         until=until)),
+                self._counted, self.show_error)
+            return
         self.model.set_total(f, sort, total)
         what = "filtered" if f != CallFilter() else "all"
         self.summary.setText(f"{total:,} calls ({what}; times in {self.zone}). "
@@ -175,6 +197,7 @@ class CallsPage(Page):
         self.reload_log()
 
     def _repaint(self) -> None:
+        self.model.forget_texts()
         self.view.viewport().update()
         if self.detail.detail is not None:
             self.detail.set_detail(self.detail.detail, self.zone, masked=self.hiding)

@@ -146,6 +146,7 @@ _REVIEW_INDEXES = (
     ('ix_calls_called', 'calls', ['called']),
     ('ix_calls_duration', 'calls', ['duration_s']),
     ('ix_calls_connected', 'calls', ['connected_s']),
+    ('ix_calls_answer', 'calls', ['time_to_answer_s']),
     ('ix_call_outcomes_flags', 'call_outcomes', ['flags', 'call_id']),
 )
 
