@@ -133,10 +133,9 @@ def reconcile(db: Database, partner: str, start: int, end: int, clock: Clock,
         rows = [PartnerRow(f[0], f[1], f[2], f[3], f[4], Verdict(f[5]), f[6], f[7], f[8], ref)
                 for ref, f in stored]
         yield Progress(1, 4, "Reading our calls")
-        callers = {r.caller for r in rows if r.caller}
+        probes = {(r.caller, r.started_at) for r in rows if r.caller}
         ids = {r.call_id for r in rows if r.call_id}
-        calls = [LocalCall(*c) for c in recon_store.local_calls(
-            conn, callers, ids, start - slack, end + slack)]
+        calls = [LocalCall(*c) for c in recon_store.local_calls(conn, probes, ids, slack)]
         expected = fold_outcomes(recon_store.outcomes(conn, who, start - slack, end + slack))
     yield Progress(2, 4, "Matching")
     result = match(rows, calls, tol)

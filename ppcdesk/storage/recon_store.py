@@ -119,20 +119,22 @@ def partner_rows(conn: Connection, partner: str, start: int, end: int) -> list[
 
 
 # ---------------------------------------------------------------- our side
-def local_calls(conn: Connection, callers: Iterable[str], ids: Iterable[str], start: int,
-                end: int) -> list[Row]:
-    """Our calls in [start, end) from ``callers``, and those known by one of ``ids``, as
-    ``LocalCall`` fields; a call found by id lists the id (its SID or a forwarded leg's)."""
+def local_calls(conn: Connection, probes: Iterable[tuple[str, int]], ids: Iterable[str],
+                reach: int) -> list[Row]:
+    """Our calls within ``reach`` seconds of each ``(caller, started_at)`` probe, and those
+    known by one of ``ids``, as ``LocalCall`` fields; a call found by id lists the id (its
+    SID or a forwarded leg's)."""
     found: dict[int, Row] = {}
     # The driver's cursor: SQLAlchemy's row objects cost ~15 us a row, a million is seconds.
     raw = _driver(conn)
-    # CROSS JOIN keeps the callers as the outer loop: one seek per caller into
-    # ix_calls_caller_started, instead of a pass over the period's calls.
+    # One seek per probe into ix_calls_caller_started (CROSS JOIN keeps the probes outside):
+    # only the calls near their lines, not every call of every caller in the period.
     cursor = raw.execute(
         "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid "
-        "FROM json_each(?) AS j CROSS JOIN calls AS c ON c.caller = j.value "
-        "WHERE c.started_at >= ? AND c.started_at < ?",
-        (json.dumps(sorted(set(callers))), start, end))
+        "FROM json_each(?1) AS j CROSS JOIN calls AS c "
+        "ON c.caller = json_extract(j.value, '$[0]') AND c.started_at BETWEEN "
+        "json_extract(j.value, '$[1]') - ?2 AND json_extract(j.value, '$[1]') + ?2",
+        (json.dumps(sorted(set(probes))), reach))
     for cid, at, caller, duration, connected, sid in cursor:
         found[cid] = (cid, at, caller, duration, connected, (sid,))
     wanted = json.dumps(sorted(set(ids)))
@@ -152,14 +154,18 @@ def local_calls(conn: Connection, callers: Iterable[str], ids: Iterable[str], st
 
 def outcomes(conn: Connection, who: Party, start: int, end: int) -> list[Row]:
     """``(call id, sid, caller, started_at, qualified, amount, flags)`` of each outcome of a
-    contract with ``who`` for a call in [start, end); amount is 0 when not qualified."""
+    contract with ``who`` for a call in [start, end); amount is 0 when not qualified.
+
+    CROSS JOIN keeps the partner's contracts as the outer loop: left to itself, SQLite walks
+    every call of the period by start time (a million) and probes each for an outcome.
+    """
     amount, decided = (("revenue_micros", "billable") if who.kind == "buyer"
                        else ("payout_micros", "payable"))
     return _driver(conn).execute(
         f"SELECT c.id, c.sid, c.caller, c.started_at, o.{decided}, "
         f"CASE WHEN o.{decided} THEN o.{amount} ELSE 0 END, o.flags "
-        "FROM contracts k JOIN call_outcomes o ON o.contract_id = k.id "
-        "JOIN calls c ON c.id = o.call_id "
+        "FROM contracts k CROSS JOIN call_outcomes o ON o.contract_id = k.id "
+        "CROSS JOIN calls c ON c.id = o.call_id "
         f"WHERE k.counterparty_kind = ? AND k.{who.kind}_id = ? "
         "AND c.started_at >= ? AND c.started_at < ?", (who.kind, who.id, start, end)).fetchall()
 
@@ -233,8 +239,9 @@ def statement_rows(conn: Connection, who: Party, start: int, end: int) -> list[R
                        else ("payout_micros", "payable"))
     return _driver(conn).execute(
         f"SELECT c.sid, c.started_at, c.caller, cp.name, c.duration_s, c.connected_s, "
-        f"SUM(o.{amount}) FROM contracts k JOIN call_outcomes o ON o.contract_id = k.id "
-        "JOIN calls c ON c.id = o.call_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id "
+        f"SUM(o.{amount}) FROM contracts k CROSS JOIN call_outcomes o ON o.contract_id = k.id "
+        "CROSS JOIN calls c ON c.id = o.call_id "
+        "LEFT JOIN campaigns cp ON cp.id = c.campaign_id "
         f"WHERE k.counterparty_kind = ? AND k.{who.kind}_id = ? AND o.{decided} "
         "AND c.started_at >= ? AND c.started_at < ? GROUP BY c.id ORDER BY c.started_at, c.id",
         (who.kind, who.id, start, end)).fetchall()
