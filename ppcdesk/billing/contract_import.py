@@ -187,13 +187,22 @@ def import_job(db: Database, text: str, source: str, clock: Clock, *, evaluate: 
     return result, changes
 
 
-def demo_contracts_job(db: Database, at: int, after_write: AfterWrite | None = None
-                       ) -> Job[ChangeSet]:
+def demo_contracts_job(db: Database, at: int, after_write: AfterWrite | None = None, *,
+                       total: int | None = None) -> Job[ChangeSet]:
     """Give a new demo workspace the demo's contracts (resources/demo) and evaluate them all.
 
-    ``at`` is the demo's "now" (its year's end), so a seed still decides every row.
+    ``at`` is the demo's "now" (its year's end), so a seed still decides every row. Progress
+    is reported as ``total`` of ``total`` (the demo's own count: its bar stays full).
     """
     path = resources_dir() / "demo" / "contracts.toml"
-    _, changes = yield from import_job(db, path.read_text(encoding="utf-8"), path.name,
-                                       FixedClock(from_epoch(at)), after_write=after_write)
-    return changes
+    job = import_job(db, path.read_text(encoding="utf-8"), path.name,
+                     FixedClock(from_epoch(at)), after_write=after_write)
+    try:
+        while True:
+            progress = next(job)
+            yield Progress(total, total, progress.message) if total is not None else progress
+    except StopIteration as stop:
+        changes: ChangeSet = stop.value[1]
+        return changes
+    finally:
+        job.close()

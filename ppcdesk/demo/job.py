@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Connection, insert
 
+from ppcdesk.billing.contract_import import demo_contracts_job
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.core.progress import Job, Progress
@@ -23,7 +24,7 @@ from ppcdesk.demo import generator, rows
 from ppcdesk.demo.cast import BUYERS, CAMPAIGNS, NUMBERS, PUBLISHERS
 from ppcdesk.demo.prefetch import prefetched
 from ppcdesk.demo.target import bulk_write, check_foreign_keys
-from ppcdesk.kpi.rollups import rebuild_rollups
+from ppcdesk.kpi.rollups import rebuild_rollups, refresh_rollups
 from ppcdesk.storage import ingest
 from ppcdesk.storage import models as m
 from ppcdesk.storage.db import Database
@@ -93,11 +94,16 @@ def write_demo(db: Database, *, calls: int, seed: int, end: date,
         yield Progress(calls, calls, "Summing calls for the dashboard")
         rebuild_rollups(conn, zone=WORKSPACE_ZONE)
         yield Progress(calls, calls, "Saving")
+    billed = yield from demo_contracts_job(db, finished, _refresh, total=calls)  # + contracts
     return ChangeSet.of(
         Entity.WORKSPACE, Entity.NUMBERS, Entity.CAMPAIGNS, Entity.PARTNERS, Entity.CALLS,
         Entity.RECORDINGS, Entity.SPEND, Entity.SYNC,
         calls=calls, legs=legs, recordings=recordings, spend=spend_rows,
-    )
+    ) | ChangeSet(billed.entities)
+
+
+def _refresh(conn: Connection, since: int, until: int) -> None:
+    refresh_rollups(conn, since, until, zone=WORKSPACE_ZONE)  # the outcomes' revenue and flags
 
 
 def check_target(calls: int, campaigns: int, is_demo: int | None, *, replace: bool) -> None:
