@@ -163,8 +163,8 @@ class CallsPage(Page):
         self.runner.query("calls:count", lambda: (f, sort, review.count_slices(f), 0, 0),
                           self._counted, self.show_error)
 
-    def _counted(self, result: tuple[CallFilter, CallSort, list[tuple[int, int]], int,
-                                     int]) -> None:
+    def _counted(self, result: tuple[CallFilter, CallSort, list[tuple[int | None, int | None]],
+                                     int, int]) -> None:
         """Count the next slice, or show the total when none is left.
 
         Each slice is its own read under the same key, so a newer filter's count drops this
