@@ -49,9 +49,10 @@ def test_every_planted_difference_and_nothing_else(db: Database, tmp_path: Path)
     with db.read() as conn:
         calls = conn.exec_driver_sql(
             "SELECT c.id, c.sid, c.caller, c.started_at, c.connected_s, o.billable "
-            "FROM calls c JOIN call_outcomes o ON o.call_id = c.id WHERE c.buyer_id = ? "
+            "FROM calls c JOIN call_outcomes o ON o.call_id = c.id AND o.contract_id = ? "
+            "WHERE c.buyer_id = ? "
             "AND c.connected_s > 0 AND c.started_at >= ? AND c.started_at < ? "
-            "ORDER BY c.started_at, c.id", (buyer_id, start, end)).all()
+            "ORDER BY c.started_at, c.id", (contract, buyer_id, start, end)).all()
     billable = [c for c in calls if c[5]][5:-5]  # none planted at the edges of the month
     assert len(billable) > 60
 
