@@ -64,10 +64,16 @@ def check_audio() -> str:
     loop.exec()
     duration, position, error = player.duration(), player.position(), player.errorString()
     player.stop()
+    # Let FFmpeg's threads wind down before Python frees the player: destroying a player that
+    # was just playing crashes the process (SIGSEGV in a Qt thread, seen with PySide6 6.11).
+    player.setSource(QUrl())
+    settle = QEventLoop()
+    QTimer.singleShot(200, settle.quit)
+    settle.exec()
     if duration <= 0 or position <= 0:
         raise AssertionError(f"could not play {clip.name}: {error or 'it never advanced'} "
                              f"(duration {duration} ms, position {position} ms)")
-    return f"played {clip.name} to {position / 1000:.1f} s of {duration / 1000:.1f} s"
+    return f"played {clip.name} for {position} ms (of {duration / 1000:.1f} s), muted"
 
 
 def gui_checks() -> list[tuple[str, Callable[[], str]]]:
