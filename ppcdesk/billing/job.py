@@ -191,8 +191,9 @@ def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, 
         given = billed if _covered(found, ranges, segment) else None
         outcomes, revenue = run_segment(conn, plan.contract_id, segment, facts, given)
         adjusted = store.latest_adjustments(conn, plan.contract_id)
+        words = Sentences(segment.terms)
         rows = [outcome_row(plan.contract_id, segment.version_id, segment.terms, call, o,
-                            adjusted.get(o.call_id), revenue, now)
+                            adjusted.get(o.call_id), revenue, now, words)
                 for call, o in _paired(facts.between(segment.start, segment.end), outcomes)]
         if plan.kind is Counterparty.BUYER:
             for row in rows:
@@ -347,21 +348,71 @@ def run_segment(conn: Connection, contract_id: int | None, segment: Segment, fac
 
 
 Row = tuple[int, int, int, int, int, int, int, str, int, int | None, int]
+Said = Callable[[CallFacts, Outcome], tuple[object, ...]]
+
+# What each reason's sentence reads of the call and outcome (see explain's rule words), so
+# outcomes that agree on it share one sentence: a year of refusals says a few thousand
+# different things, not a million (explain.sentence costs tens of microseconds a call).
+# A reason missing here (DUPLICATE: it names the earlier call) is worded for every call.
+# tests/billing/test_job.py checks every stored sentence against explain.sentence.
+_SAYS: dict[Reason, Said] = {
+    Reason.NOT_FINAL: lambda _c, _o: (),
+    Reason.CALLER_BLOCKED: lambda c, _o: (c.caller,),
+    Reason.GEO_BLOCKED: lambda c, _o: (c.caller, c.caller_state),
+    Reason.GEO_UNKNOWN: lambda c, _o: (c.caller_state,),
+    Reason.AFTER_HOURS: lambda c, _o: (c.started_at // 60,),
+    Reason.NOT_CONNECTED: lambda c, _o: (c.buyer, c.answered_at is None),
+    Reason.SHORT: lambda c, _o: (c.answered_at is None, c.connected_s, c.duration_s),
+    Reason.OVER_CAP: lambda c, o: (c.final, o.reasons),
+    Reason.OVER_CONCURRENCY: lambda c, o: (c.final, o.reasons),
+}
+
+
+class Sentences:
+    """The reasons JSON of one version's outcomes, worded once per distinct sentence."""
+
+    def __init__(self, terms: Terms) -> None:
+        self.terms = terms
+        self._said: dict[tuple[object, ...], str] = {}
+        self._json: dict[tuple[tuple[str, str], ...], str] = {}
+
+    def pairs(self, call: CallFacts, outcome: Outcome) -> list[tuple[str, str]]:
+        found = []
+        for reason in outcome.reasons:
+            says = _SAYS.get(reason)
+            if says is None:
+                found.append((reason.value, explain.sentence(reason, self.terms, call, outcome)))
+                continue
+            key = (reason, *says(call, outcome))
+            text = self._said.get(key)
+            if text is None:
+                text = self._said[key] = explain.sentence(reason, self.terms, call, outcome)
+            found.append((reason.value, text))
+        return found
+
+    def json(self, pairs: list[tuple[str, str]]) -> str:
+        key = tuple(pairs)
+        text = self._json.get(key)
+        if text is None:
+            text = json.dumps([{"code": c, "text": t} for c, t in pairs], ensure_ascii=False)
+            if len(self._json) < 100_000:
+                self._json[key] = text
+        return text
 
 
 def outcome_row(contract_id: int, version_id: int, terms: Terms, call: CallFacts,
                 outcome: Outcome, adjusted: Mapping[str, str] | None,
-                revenue: Mapping[int, int], now: int) -> Row:
+                revenue: Mapping[int, int], now: int, sentences: Sentences | None = None,
+                ) -> Row:
     """The ``call_outcomes`` row of one outcome (store.OUTCOME_COLUMNS), adjustments on top."""
     qualified, amount, flags = outcome.qualified, outcome.amount_micros, outcome.flags
-    reasons = [{"code": r.value, "text": explain.sentence(r, terms, call, outcome)}
-               for r in outcome.reasons]
+    words = sentences if sentences is not None else Sentences(terms)
+    pairs = words.pairs(call, outcome) if outcome.reasons else []
     if adjusted:
         qualified, amount = adjust(terms, call, outcome, adjusted, revenue)
         flags |= MANUAL
-        reasons.append({"code": Reason.MANUAL.value, "text": _manual_text(terms, qualified,
-                                                                           amount)})
-    text = json.dumps(reasons, ensure_ascii=False) if reasons else "[]"
+        pairs.append((Reason.MANUAL.value, _manual_text(terms, qualified, amount)))
+    text = words.json(pairs) if pairs else "[]"
     buyer = terms.counterparty is Counterparty.BUYER
     return (outcome.call_id, contract_id, version_id, int(buyer and qualified),
             int(not buyer and qualified), amount if buyer else 0, 0 if buyer else amount,

@@ -250,3 +250,38 @@ def test_day_by_day_incremental_runs_equal_one_full_run(tmp_path: Path, seed: in
         evaluate(stepped, incremental=True)
     evaluate(whole)
     assert dump(stepped) == dump(whole)
+
+
+def test_every_stored_sentence_is_what_explain_says(tmp_path: Path) -> None:
+    """Sentences are worded once per distinct case; each must still be explain's own words."""
+    from ppcdesk.billing import explain
+    from ppcdesk.billing.facts import CallFacts
+    from ppcdesk.billing.job import Facts, plans, run_segment
+
+    db = new_workspace(tmp_path, APEX + "\n" + PEAK + "\n" + MIXED)
+    add_calls(db, MONDAY)
+    add_calls(db, """
+    CB01 | 2026-03-02 09:12 | +12145550002 |  95 | Keystone
+    CB02 | 2026-03-02 09:13 | anonymous    |  95 | Keystone
+    CB03 | 2026-03-02 09:14 | +12145550009 |  20 | Apex
+    CB04 | 2026-03-02 09:15 | +12145550010 |  20 | Apex
+    CB05 | 2026-03-03 09:15 | +12145550010 | 200 | Apex
+    """)
+    evaluate(db)
+    with db.read() as conn:
+        stored = {(r[0], r[1]): json.loads(r[2]) for r in conn.exec_driver_sql(
+            "SELECT k.name, o.call_id, o.reasons FROM call_outcomes o "
+            "JOIN contracts k ON k.id = o.contract_id")}
+        checked = 0
+        for plan in plans(conn):
+            for segment in plan.segments(0, 2**40):
+                facts = Facts(conn)
+                outcomes, _ = run_segment(conn, plan.contract_id, segment, facts)
+                calls: dict[int, CallFacts] = {c.id: c for c in facts.between(0, 2**40)}
+                for o in outcomes:
+                    said = [(r["code"], r["text"]) for r in stored[(plan.name, o.call_id)]]
+                    assert said == [(r.value, explain.sentence(r, segment.terms,
+                                                               calls[o.call_id], o))
+                                    for r in o.reasons]
+                    checked += len(said)
+    assert checked > 10
