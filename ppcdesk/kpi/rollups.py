@@ -16,22 +16,41 @@ year of a million calls is rebuilt in a few seconds (``rebuild_rollups``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from sqlalchemy import Connection
 
 from ppcdesk.kpi import zones
-from ppcdesk.kpi.catalog import FACT_COLUMNS, FACTS, FCR_WINDOW_S, MEASURES, OUTCOME_FLAGS
+from ppcdesk.kpi.catalog import (
+    CALLER_PASS,
+    FACT_COLUMNS,
+    FACTS,
+    FCR_WINDOW_S,
+    MEASURES,
+    OUTCOME_FLAGS,
+    PASS_FACTS,
+)
 from ppcdesk.storage.models import KPI_MEASURE_COLUMNS
 
 DIMS = ("tracking_number_id", "campaign_id", "publisher_id", "buyer_id")
 _MEASURE_LIST = ", ".join(KPI_MEASURE_COLUMNS)
 _SUMS = ", ".join(f"SUM({m})" for m in KPI_MEASURE_COLUMNS)
+_CALLER_TABLE = "temp.kpi_caller_pass"
+_OUTCOME_TABLE = "temp.kpi_outcome_pass"
+WEEK_HOURS = 168
+PASS_MIN_CALLS = 20_000  # below this, probes are as quick and need no temporary table
 
 
-def _outcomes(call_filter: str) -> str:
+def _outcomes(call_filter: str | None) -> str:
+    """Each call's outcomes folded to one row (``call_filter``: SQL over calls ``c``; None: all).
+
+    Over all calls the groups stream in the primary key's call order: no id list, no sort.
+    """
     flags = ", ".join(f"MAX((co.flags & {bits}) <> 0) AS {name}"
                       for name, bits in OUTCOME_FLAGS.items())
+    where = ("" if call_filter is None else
+             f"WHERE co.call_id IN (SELECT c.id FROM calls c WHERE {call_filter}) ")
     return (
         "SELECT co.call_id, 1 AS evaluated, "
         "MAX(k.counterparty_kind = 'buyer' AND co.billable) AS billable, "
@@ -40,21 +59,25 @@ def _outcomes(call_filter: str) -> str:
         "AS revenue_micros, "
         "SUM(CASE WHEN k.counterparty_kind = 'publisher' THEN co.payout_micros ELSE 0 END) "
         f"AS payout_micros, {flags} "
-        "FROM call_outcomes co JOIN contracts k ON k.id = co.contract_id "
-        f"WHERE co.call_id IN (SELECT c.id FROM calls c WHERE {call_filter}) "
+        f"FROM call_outcomes co JOIN contracts k ON k.id = co.contract_id {where}"
         "GROUP BY co.call_id")
 
 
-def source_sql(groups: list[str], where: str) -> str:
+def source_sql(groups: list[str], where: str, *, passes: bool = False) -> str:
     """Per-call measures summed by ``groups`` (SQL over the facts ``f``) for calls ``where``.
 
     ``where`` is SQL over calls ``c``. The per-call facts are materialised first, so each
     index probe (recording? called again?) runs once per call, not once per measure. The
     rollups are this grouped by hour and dimensions; the raw path (breakdown by state, tests,
-    the benchmark's plain-SQL figure) groups it any other way.
+    the benchmark's plain-SQL figure) groups it any other way. ``passes``: read the caller
+    facts and the folded outcomes from the temporary tables ``make_passes`` filled (one pass
+    over every call and outcome) instead of probing or listing per call.
     """
     columns = ", ".join(f"c.{col}" for col in FACT_COLUMNS)
-    facts = ", ".join(f"{sql} AS {name}" for name, sql in FACTS)
+    chosen = PASS_FACTS if passes else {}
+    facts = ", ".join(f"{chosen.get(name, sql)} AS {name}" for name, sql in FACTS)
+    outcome_rows = _OUTCOME_TABLE if passes else f"({_outcomes(where)})"
+    join = f"LEFT JOIN {_CALLER_TABLE} w ON w.id = c.id " if passes else ""
     outcomes = ", ".join(f"o.{name}" for name in (
         "evaluated", "billable", "payable", "revenue_micros", "payout_micros", *OUTCOME_FLAGS))
     sums = ", ".join(f"SUM({m.sql}) AS {m.key}" for m in MEASURES)
@@ -63,17 +86,17 @@ def source_sql(groups: list[str], where: str) -> str:
     return (
         f"WITH f AS MATERIALIZED (SELECT {columns}, {facts}, {outcomes}, d.code, d.sale_micros "
         "FROM calls c "
-        f"LEFT JOIN ({_outcomes(where)}) o ON o.call_id = c.id "
+        f"{join}LEFT JOIN {outcome_rows} o ON o.call_id = c.id "
         "LEFT JOIN dispositions d ON d.id = "
         "(SELECT MAX(y.id) FROM dispositions y WHERE y.call_id = c.id) "
         f"WHERE {where}) SELECT {head} FROM f{group_by}")
 
 
-def _hourly_insert(lo_hour: int, hi_hour: int) -> str:
+def _hourly_insert(lo_hour: int, hi_hour: int, *, passes: bool = False) -> str:
     groups = ["f.started_at / 3600", *(f"COALESCE(f.{d}, 0)" for d in DIMS)]
     where = f"c.started_at >= {lo_hour * 3600} AND c.started_at < {hi_hour * 3600}"
     return (f"INSERT INTO kpi_hourly (hour, {', '.join(DIMS)}, {_MEASURE_LIST}) "
-            + source_sql(groups, where))
+            + source_sql(groups, where, passes=passes))
 
 
 def _daily_insert(zone: str, lo_hour: int, hi_hour: int) -> str:
@@ -112,8 +135,15 @@ def refresh_rollups(conn: Connection, since: int, until: int, *, zone: str | Non
     dispositions). ``zone``: the days' zone (default: the one the rollups use, else the
     workspace's); a new zone rebuilds ``kpi_daily`` from ``kpi_hourly``.
     """
+    for _ in refresh_steps(conn, since, until, zone=zone):
+        pass
+
+
+def refresh_steps(conn: Connection, since: int, until: int, *, zone: str | None = None
+                  ) -> Iterator[float]:
+    """``refresh_rollups`` a week of hours at a time, yielding the fraction done (for a job)."""
     if rollup_zone(conn) is None:
-        rebuild_rollups(conn, zone=zone)
+        yield from rebuild_steps(conn, zone=zone)
         return
     zone = zone or _default_zone(conn)
     if zone != rollup_zone(conn):
@@ -121,7 +151,7 @@ def refresh_rollups(conn: Connection, since: int, until: int, *, zone: str | Non
     lo = (since - FCR_WINDOW_S) // 3600
     hi = -(-until // 3600)
     conn.exec_driver_sql(f"DELETE FROM kpi_hourly WHERE hour >= {lo} AND hour < {hi}")
-    conn.exec_driver_sql(_hourly_insert(lo, hi))
+    yield from _fill_hourly(conn, lo, hi)
     # Every local day that holds one of those hours, whole.
     first = zones.local_day(lo * 3600, zone)
     last = zones.local_day(hi * 3600 - 1, zone)
@@ -135,18 +165,68 @@ def refresh_rollups(conn: Connection, since: int, until: int, *, zone: str | Non
 
 def rebuild_rollups(conn: Connection, *, zone: str | None = None) -> None:
     """Build both rollups from every call (a new database, a repair, ``ppcdesk kpi rebuild``)."""
+    for _ in rebuild_steps(conn, zone=zone):
+        pass
+
+
+def rebuild_steps(conn: Connection, *, zone: str | None = None) -> Iterator[float]:
+    """``rebuild_rollups`` a week of hours at a time, yielding the fraction done (for a job)."""
     zone = zone or _default_zone(conn)
     conn.exec_driver_sql("DELETE FROM kpi_hourly")
-    lo, hi = conn.exec_driver_sql("SELECT MIN(started_at), MAX(started_at) FROM calls").one()
-    if lo is not None:
-        conn.exec_driver_sql(_hourly_insert(int(lo) // 3600, int(hi) // 3600 + 1))
+    # Apart, each reads one end of the index; together SQLite scans the table (0.2 s).
+    lo = conn.exec_driver_sql("SELECT MIN(started_at) FROM calls").scalar()
+    hi = conn.exec_driver_sql("SELECT MAX(started_at) FROM calls").scalar()
+    if lo is not None and hi is not None:
+        yield from _fill_hourly(conn, int(lo) // 3600, int(hi) // 3600 + 1)
     _rebuild_daily(conn, zone)
+
+
+def _fill_hourly(conn: Connection, lo: int, hi: int) -> Iterator[float]:
+    """Insert the ``kpi_hourly`` rows of hours ``[lo, hi)``, a week at a time.
+
+    Why by week: each statement sorts a week's calls for its GROUP BY, a sort that fits the
+    CPU's cache (a year at once: ~15% slower), and a job can report progress and be cancelled
+    between weeks. Where the hours hold most of the calls, the caller facts come from one
+    ordered pass over every call (``catalog.CALLER_PASS``) instead of two probes per call.
+    """
+    total, inside = conn.exec_driver_sql(
+        "SELECT (SELECT COUNT(*) FROM calls), (SELECT COUNT(*) FROM calls WHERE started_at "
+        f">= {lo * 3600} AND started_at < {hi * 3600})").one()
+    passes = 2 * int(inside) > int(total) > PASS_MIN_CALLS
+    try:
+        if passes:
+            make_passes(conn)
+        for start in range(lo, hi, WEEK_HOURS):
+            conn.exec_driver_sql(_hourly_insert(start, min(start + WEEK_HOURS, hi),
+                                                passes=passes))
+            yield (start - lo) / (hi - lo)
+    finally:
+        if passes:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_CALLER_TABLE}")
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_OUTCOME_TABLE}")
+
+
+def make_passes(conn: Connection) -> None:
+    """Fill the caller facts and folded outcomes of every call, keyed by call id.
+
+    Only the calls with a caller fact set are kept (a missing call reads as 0), and only the
+    calls with outcomes. Both are written in id order: appends, no b-tree shuffling.
+    """
+    conn.exec_driver_sql(f"CREATE TABLE {_CALLER_TABLE} (id INTEGER PRIMARY KEY, earlier INT, "
+                         "again INT)")
+    conn.exec_driver_sql(f"INSERT INTO {_CALLER_TABLE} SELECT * FROM ({CALLER_PASS}) "
+                         "WHERE earlier OR again ORDER BY id")
+    columns = ", ".join(["call_id INTEGER PRIMARY KEY", "evaluated", "billable", "payable",
+                         "revenue_micros", "payout_micros", *OUTCOME_FLAGS])
+    conn.exec_driver_sql(f"CREATE TABLE {_OUTCOME_TABLE} ({columns})")
+    conn.exec_driver_sql(f"INSERT INTO {_OUTCOME_TABLE} {_outcomes(None)}")
 
 
 def _rebuild_daily(conn: Connection, zone: str) -> None:
     """Fold the hourly rollup into days of ``zone`` (a fraction of a second per year)."""
     conn.exec_driver_sql("DELETE FROM kpi_daily")
-    lo, hi = conn.exec_driver_sql("SELECT MIN(hour), MAX(hour) FROM kpi_hourly").one()
-    if lo is not None:
+    lo = conn.exec_driver_sql("SELECT MIN(hour) FROM kpi_hourly").scalar()
+    hi = conn.exec_driver_sql("SELECT MAX(hour) FROM kpi_hourly").scalar()
+    if lo is not None and hi is not None:
         conn.exec_driver_sql(_daily_insert(zone, int(lo), int(hi) + 1))
     _set_state(conn, zone)
