@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from ppcdesk.billing.contract_file import ContractFileError
+from ppcdesk.billing.job import terms_of
 from ppcdesk.config.paths import Paths
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock
@@ -24,7 +26,6 @@ Number = int | float | None
 DEFAULT_BUFFER_S = 90  # the trade's usual buffer, when no contract names one
 PRESETS = ("yesterday", "last 7 days", "last 30 days", "last 90 days", "month to date",
            "last month", "year to date", "last 365 days")
-_BUFFER = re.compile(r"^\s*buffer_s\s*=\s*(\d+)", re.MULTILINE)
 
 
 def number(kpi: Kpi, value: Fraction | None) -> Number:
@@ -74,6 +75,7 @@ class Dashboard:
     publishers: tuple[tuple[str, int, Number, Number], ...]  # name, calls, conv. rate, rpm
     histogram: tuple[tuple[int, int | None, int], ...]  # (from s, to s or None, answered)
     buffer_s: int
+    buffer_from: str  # whose buffer: a contract's name, "most buyer contracts", or "usual"
 
 
 class KpiService:
@@ -143,7 +145,7 @@ class KpiService:
                                 only=("calls", "evaluated", "conversions", "revenue_micros",
                                       "talk_s"))
             names = _names(conn, "publisher")
-            buffer_s = _buffer(conn, filters)
+            buffer_s, buffer_from = _buffer(conn, filters)
         m = cur.groups[None]
         series = tuple((zones.day_of(int(k or 0)).isoformat(), v["calls"], v["billable"],
                         v["revenue_micros"]) for k, v in sorted(
@@ -168,14 +170,15 @@ class KpiService:
             period, previous, figures(m, spend_known=cur.spend_known),
             figures(before.groups[None], spend_known=before.spend_known),
             bool(m["evaluated"]), grain, series,
-            tuple(tuple(r) for r in calls_grid), rate, tuple(ranked), hist, buffer_s)
+            tuple(tuple(r) for r in calls_grid), rate, tuple(ranked), hist, buffer_s, buffer_from)
 
     # ---------------------------------------------------------------- writes
     def rebuild_job(self, zone: str) -> Job[ChangeSet]:
         """Build the rollups from every call, counting days in ``zone`` (write lane)."""
         yield Progress(0, None, "Summing calls for the dashboard")
         with self.db.write() as conn:
-            rollups.rebuild_rollups(conn, zone=zone)
+            for done in rollups.rebuild_steps(conn, zone=zone):
+                yield Progress(int(1000 * done), 1000, "Summing calls for the dashboard")
         return ChangeSet.of(Entity.OUTCOMES)
 
     def add_spend(self, day: date, amount_micros: int, *, campaign_id: int | None = None,
@@ -224,12 +227,30 @@ def _order(key: queries.Key) -> tuple[int, str]:
     return (0, f"{key:012d}") if isinstance(key, int) else (1, str(key or ""))
 
 
-def _buffer(conn: Connection, filters: Filters) -> int:
-    """The buffer of the buyer contracts in scope (the most common one), else 90 s."""
-    where = "" if filters.campaign_id is None else f" AND k.campaign_id = {filters.campaign_id}"
-    terms = [str(t) for (t,) in conn.exec_driver_sql(
-        "SELECT v.terms FROM contracts k JOIN contract_versions v ON v.contract_id = k.id "
+def _buffer(conn: Connection, filters: Filters) -> tuple[int, str]:
+    """The buffer to draw: the selected buyer's contract's, else the most common one, else 90 s.
+
+    Read from each active buyer contract's newest version with the billing parser (the text is
+    canonical TOML; ``terms_of`` caches each text once parsed). Returns (seconds, whose).
+    """
+    where = "".join(f" AND k.{col} = {int(value)}" for col, value in (
+        ("campaign_id", filters.campaign_id), ("buyer_id", filters.buyer_id))
+        if value is not None)
+    rows = conn.exec_driver_sql(
+        "SELECT k.name, v.terms FROM contracts k JOIN contract_versions v ON v.contract_id = k.id "
         f"WHERE k.counterparty_kind = 'buyer' AND k.active{where} AND v.version = "
-        "(SELECT MAX(version) FROM contract_versions w WHERE w.contract_id = k.id)")]
-    found = [int(m.group(1)) for t in terms if (m := _BUFFER.search(t))]
-    return max(set(found), key=found.count) if found else DEFAULT_BUFFER_S
+        "(SELECT MAX(version) FROM contract_versions w WHERE w.contract_id = k.id) "
+        "ORDER BY k.name").all()
+    found: list[tuple[str, int]] = []
+    for name, text in rows:
+        try:
+            found.append((str(name), terms_of(str(text)).buffer_s))
+        except ContractFileError:  # a stored version the parser refuses: not ours to draw
+            continue
+    if not found:
+        return DEFAULT_BUFFER_S, "usual"
+    if len(found) == 1:
+        return found[0][1], found[0][0]
+    (common, n), *_ = Counter(b for _, b in found).most_common(1)
+    return common, ("every buyer contract" if n == len(found)
+                    else f"{n} of {len(found)} buyer contracts")

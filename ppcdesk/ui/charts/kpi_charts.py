@@ -254,8 +254,11 @@ class HistogramChart(ChartBox):
         self.plot.addItem(self.buffer)
         self.bins: list[tuple[int, int | None, int]] = []
 
-    def show_bins(self, bins: list[tuple[int, int | None, int]], buffer_s: int) -> None:
+    def show_bins(self, bins: list[tuple[int, int | None, int]], buffer_s: int,
+                  whose: str = "") -> None:
+        """Draw the bins and the buffer line; ``whose`` names the contract it comes from."""
         self.bins = bins
+        self.buffer.label.setFormat(f"buffer {{value:.0f}} s{f' ({whose})' if whose else ''}")
         top = [hi if hi is not None else lo + 120 for lo, hi, _ in bins]
         # Per-second heights, so wide bins do not look taller than they are.
         self.bars.setOpts(x0=[b[0] for b in bins], x1=top,

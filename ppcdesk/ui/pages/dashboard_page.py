@@ -301,7 +301,7 @@ class DashboardPage(Page):
         self.ranking.show_ranking([(n, c, None if r is None else float(r),
                                     None if m is None else float(m))
                                    for n, c, r, m in data.publishers])
-        self.histogram.show_bins(list(data.histogram), data.buffer_s)
+        self.histogram.show_bins(list(data.histogram), data.buffer_s, data.buffer_from)
 
     # ---------------------------------------------------------------- spend
     def _open_spend(self) -> None:

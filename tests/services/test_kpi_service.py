@@ -1,0 +1,149 @@
+"""The KPI service over a small demo year (with its contracts evaluated): periods, filters,
+the previous period, n/a, the buffer drawn on the histogram, and spend entered by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from ppcdesk.config import paths as paths_mod
+from ppcdesk.core.clock import FixedClock
+from ppcdesk.core.errors import DataError
+from ppcdesk.core.progress import run_job
+from ppcdesk.kpi.queries import Filters, Period
+from ppcdesk.services.app_services import AppServices
+from ppcdesk.storage import migrate
+from ppcdesk.storage.db import Database
+
+ZONE = "America/New_York"
+END = date(2026, 11, 20)  # the demo's last day; "today" is the 21st
+MONTH = Period(date(2026, 10, 22), END, ZONE)  # the dashboard's default: 30 days
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServices]:
+    home = tmp_path_factory.mktemp("kpi-home")
+    paths = paths_mod.resolve(home).ensure()
+    db = Database(paths.data / "demo.sqlite")
+    migrate.upgrade(db)
+    services = AppServices(db, paths, FixedClock(datetime(2026, 11, 21, 15, tzinfo=UTC)))
+    run_job(services.demo_job(calls=3_000, seed=5, end=END))
+    yield services
+    db.dispose()
+
+
+def _id(rows: list[tuple[int, str]], name: str) -> int:
+    return next(i for i, n in rows if n == name)
+
+
+@pytest.mark.parametrize(("preset", "start", "end"), [
+    # today is Saturday 2026-11-21; every preset ends yesterday
+    ("yesterday", "2026-11-20", "2026-11-20"),
+    ("last 7 days", "2026-11-14", "2026-11-20"),
+    ("last 30 days", "2026-10-22", "2026-11-20"),
+    ("last 90 days", "2026-08-23", "2026-11-20"),
+    ("last 365 days", "2025-11-21", "2026-11-20"),
+    ("month to date", "2026-11-01", "2026-11-20"),
+    ("last month", "2026-10-01", "2026-10-31"),
+    ("year to date", "2026-01-01", "2026-11-20"),
+])
+def test_each_preset_is_whole_days_ending_yesterday(app: AppServices, preset: str, start: str,
+                                                    end: str) -> None:
+    period = app.kpi.preset(preset, ZONE)
+    assert (period.start.isoformat(), period.end.isoformat(), period.zone) == (start, end, ZONE)
+
+
+def test_month_to_date_on_the_first_is_yesterday_not_an_empty_period(app: AppServices) -> None:
+    period = app.kpi.preset("month to date", ZONE, today=date(2026, 11, 1))
+    assert (period.start, period.end) == (date(2026, 10, 31), date(2026, 10, 31))
+    with pytest.raises(DataError, match="no period preset 'fortnight'"):
+        app.kpi.preset("fortnight", ZONE)
+
+
+def test_the_previous_period_is_as_long_and_just_before() -> None:
+    before = MONTH.previous()
+    assert (before.start, before.end, before.days) == (date(2026, 9, 22), date(2026, 10, 21), 30)
+
+
+def test_the_dashboard_tiles_compare_with_the_report_of_the_previous_period(
+        app: AppServices) -> None:
+    board = app.kpi.dashboard(MONTH)
+    assert board.previous == MONTH.previous()
+    assert board.current == app.kpi.report(MONTH).rows[0].values
+    assert board.before == app.kpi.report(MONTH.previous()).rows[0].values
+    assert board.current["total_calls"] > 0
+    assert board.before["total_calls"] > 0
+    assert board.evaluated  # the demo's contracts decided about its calls
+
+
+def test_every_chart_adds_up_to_the_tiles(app: AppServices) -> None:
+    board = app.kpi.dashboard(MONTH)
+    calls = board.current["total_calls"]
+    assert sum(row[1] for row in board.series) == calls
+    assert sum(row[2] for row in board.series) == board.current["billable_calls"]
+    assert sum(row[3] for row in board.series) == board.current["revenue"]
+    assert sum(map(sum, board.heat_calls)) == calls
+    assert sum(row[1] for row in board.publishers) == calls
+    assert sum(n for _, _, n in board.histogram) == board.current["answered_calls"]
+    assert [row[0] for row in board.series][:2] == ["2026-10-22", "2026-10-23"]  # days
+    assert board.grain == "day"
+    assert app.kpi.dashboard(Period(date(2026, 1, 1), END, ZONE)).grain == "week"
+
+
+def test_a_breakdown_adds_up_and_a_filter_gives_its_row(app: AppServices) -> None:
+    whole = app.kpi.report(MONTH).rows[0].values
+    by = app.kpi.report(MONTH, by="publisher")
+    assert sum(r.values["total_calls"] for r in by.rows) == whole["total_calls"]
+    assert sum(r.values["revenue"] for r in by.rows) == whole["revenue"]
+    peak = _id([(p.id, p.name) for p in app.publishers()], "Peak Leads Co")
+    (row,) = [r for r in by.rows if r.label == "Peak Leads Co"]
+    alone = app.kpi.report(MONTH, Filters(publisher_id=peak)).rows[0].values
+    assert alone["total_calls"] == row.values["total_calls"]
+    assert alone["revenue"] == row.values["revenue"]
+    assert alone["unique_callers"] == row.values["unique_callers"]
+    with pytest.raises(DataError, match="cannot break down by 'colour'"):
+        app.kpi.report(MONTH, by="colour")
+
+
+def test_spend_is_n_a_under_a_buyer_filter_and_ratios_of_nothing_are_n_a(
+        app: AppServices) -> None:
+    whole = app.kpi.report(MONTH).rows[0].values
+    assert whole["media_cost"] > 0  # the demo enters its own ads' spend
+    apex = _id([(b.id, b.name) for b in app.buyers()], "Apex Auto Insurance Group")
+    one_buyer = app.kpi.report(MONTH, Filters(buyer_id=apex)).rows[0].values
+    assert one_buyer["revenue"] > 0
+    # Spend is kept per campaign and publisher, not per buyer: unknown, never 0.
+    assert one_buyer["media_cost"] is None
+    assert one_buyer["cost_per_call"] is None
+    assert one_buyer["roas"] is None
+    assert one_buyer["profit"] is None
+    empty = app.kpi.report(Period(date(2020, 1, 1), date(2020, 1, 31), ZONE)).rows[0].values
+    assert empty["total_calls"] == 0
+    assert empty["answer_rate"] is None
+    assert empty["revenue"] is None  # nothing evaluated in that period
+    assert empty["cost_per_call"] is None
+
+
+def test_the_histogram_draws_the_selected_buyers_buffer(app: AppServices) -> None:
+    buyers = [(b.id, b.name) for b in app.buyers()]
+    keystone = app.kpi.dashboard(MONTH, Filters(buyer_id=_id(buyers, "Keystone Direct Insurance")))
+    assert (keystone.buffer_s, keystone.buffer_from) == (60, "Keystone Direct - Auto Insurance")
+    silverline = app.kpi.dashboard(
+        MONTH, Filters(buyer_id=_id(buyers, "Silverline Health Partners")))
+    assert silverline.buffer_s == 120
+    hvac = _id([(c.id, c.name) for c in app.campaigns()], "HVAC Repair")
+    assert app.kpi.dashboard(MONTH, Filters(campaign_id=hvac)).buffer_s == 90
+    # Every buyer: the buffer most contracts share (60, 90 and 120 s twice each: the first
+    # by contract name, Apex's 90 s), and it says how many share it.
+    whole = app.kpi.dashboard(MONTH)
+    assert (whole.buffer_s, whole.buffer_from) == (90, "2 of 7 buyer contracts")
+
+
+def test_spend_entered_by_hand_replaces_that_days_amount(app: AppServices) -> None:
+    day = Period(date(2019, 6, 3), date(2019, 6, 3), ZONE)  # no demo spend there
+    app.kpi.add_spend(day.start, 250_000_000, source="radio")
+    app.kpi.add_spend(day.start, 300_000_000, source="radio")
+    assert app.kpi.report(day).rows[0].values["media_cost"] == 300_000_000
+    with pytest.raises(DataError, match="cannot be negative"):
+        app.kpi.add_spend(day.start, -1)
