@@ -9,7 +9,6 @@ difference report (``--csv FILE`` writes it). ``disputes list`` prints the ledge
 from __future__ import annotations
 
 import argparse
-import csv
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -25,7 +24,7 @@ from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.core.model import DisputeStatus
 from ppcdesk.core.money import Money, to_micros
 from ppcdesk.recon.records import Tolerance
-from ppcdesk.recon.report import DifferenceReport, DiffKind
+from ppcdesk.recon.report import DifferenceReport, DiffKind, differences_csv
 from ppcdesk.reports.csv_export import write_statement_csv
 from ppcdesk.reports.statements import to_html
 
@@ -75,6 +74,16 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     setting.add_argument("id", type=int)
     setting.add_argument("status", choices=[str(s) for s in DisputeStatus])
     setting.add_argument("--recovered", metavar="AMOUNT")
+    evidence = dactions.add_parser(
+        "evidence", parents=[common], help="write a dispute's (or a call's) evidence packet: "
+        "PDF, recording, SHA-256 manifest")
+    evidence.add_argument("id", type=int, nargs="?", help="the dispute (or give --call)")
+    evidence.add_argument("--call", metavar="SID", help="a call instead of a dispute")
+    evidence.add_argument("--out", type=Path, required=True, metavar="FOLDER",
+                          help="the packet's folder (created; with --zip, FOLDER.zip too)")
+    evidence.add_argument("--zip", action="store_true", help="also write FOLDER.zip")
+    evidence.add_argument("--seconds", type=int, metavar="N",
+                          help="only the recording's first N seconds")
 
     statements = sub.add_parser("statements", parents=[common], help="period statements")
     sactions = statements.add_subparsers(dest="action", metavar="ACTION", required=True,
@@ -138,7 +147,7 @@ def cmd_reconcile(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
         workspace.close()
     report = done.report
     if args.csv:
-        write_differences_csv(args.csv, report, zone)
+        write_text_atomic(args.csv, differences_csv(report.differences, zone))
     totals = report.totals
     differences = [{**asdict(d), "kind": str(d.kind)} for d in report.differences]
     return {"partner": done.party.name, "from": args.first.isoformat(),
@@ -172,22 +181,6 @@ def _report_text(partner: str, args: argparse.Namespace, report: DifferenceRepor
     return "\n".join(lines)
 
 
-def write_differences_csv(path: Path, report: DifferenceReport, zone: str) -> None:
-    """The difference report as CSV (amounts in currency units, times in ``zone``)."""
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["kind", "their_line", "call_sid", "caller", "started", "expected",
-                     "paid", "at_stake", "detail"])
-    for d in report.differences:
-        writer.writerow([d.kind, d.line or "", d.call_sid or "", d.caller or "",
-                         from_epoch(d.started_at, zone).strftime("%Y-%m-%d %H:%M:%S"),
-                         Money(d.expected_micros).to_decimal(), Money(d.paid_micros).to_decimal(),
-                         Money(d.at_stake_micros).to_decimal(), d.detail])
-    write_text_atomic(path, out.getvalue())
-
-
 def cmd_disputes(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
     workspace = _open(args, paths, purpose=f"disputes {args.action}")
     try:
@@ -205,6 +198,8 @@ def cmd_disputes(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
             return {"dispute": _dispute_dict(line),
                     "_text": f"Dispute #{line.id} is {line.status}; recovered "
                              f"{Money(line.recovered_micros)} of {Money(line.claimed_micros)}"}
+        if args.action == "evidence":
+            return _evidence(recon, args)
         ledger = recon.ledger()
     finally:
         workspace.close()
@@ -247,6 +242,31 @@ def cmd_statements(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
             "total_micros": doc.total_micros, **written,
             "_text": f"{doc.title} {doc.party}, {args.first} to {args.last}: "
                      f"{len(doc.lines):,} calls, {Money(doc.total_micros)}; wrote {where}"}
+
+
+def _evidence(recon: Any, args: argparse.Namespace) -> dict[str, Any]:
+    if (args.id is None) == (args.call is None):
+        raise PpcdeskError("name a dispute (ID) or a call (--call SID), one of them")
+    if args.seconds is not None and args.seconds <= 0:
+        raise PpcdeskError(f"--seconds must be a positive number, not {args.seconds}")
+    if args.id is not None:
+        dispute = recon.dispute(args.id)
+        if dispute.call_id is None:
+            raise PpcdeskError(f"dispute #{args.id} is about no call of ours (a line we have "
+                               "not seen): there is no call to give evidence of")
+        call_id = dispute.call_id
+    else:
+        call_id = recon.call_id(args.call)
+    # Qt only here, and only for this: every other command stays free of it.
+    from ppcdesk.ui.printing.pdf_writer import write_pdf
+
+    written = recon.write_evidence(call_id, args.out, lambda html, path: write_pdf(
+        html, path, title="Evidence"), seconds=args.seconds, as_zip=args.zip)
+    folder = args.out
+    files = sorted(p.name for p in folder.iterdir() if p.is_file())
+    return {"call_id": call_id, "folder": str(folder), "written": str(written), "files": files,
+            "_text": f"Wrote the evidence packet of call #{call_id} to {written} "
+                     f"({', '.join(files)}); check it with `sha256sum -c SHA256SUMS`"}
 
 
 def _dispute_dict(line: Any) -> dict[str, Any]:

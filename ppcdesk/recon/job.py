@@ -77,12 +77,30 @@ class Reconciliation:
     report: DifferenceReport
 
 
+@dataclass(frozen=True, slots=True)
+class ReportFile:
+    """A report read into cells, not yet checked against a mapping (the wizard's preview)."""
+
+    path: Path
+    sha256: str
+    table: Table
+
+
+def read_report(path: Path, *, sheet: str | None = None) -> ReportFile:
+    """Read ``path`` (encoding and delimiter detected); its hash tells a re-import apart."""
+    data = path.read_bytes()
+    return ReportFile(path, hashlib.sha256(data).hexdigest(), read_table(path, sheet=sheet))
+
+
+def check_report(report: ReportFile, preset: Preset) -> ImportPlan:
+    """Check every line of a read report with ``preset``'s mapping."""
+    return ImportPlan(report.path, report.sha256, report.table, preset,
+                      parse_table(report.table, preset.mapping))
+
+
 def plan_import(path: Path, preset: Preset, *, sheet: str | None = None) -> ImportPlan:
     """Read and check ``path`` with ``preset`` (no database needed: the wizard's preview)."""
-    data = path.read_bytes()
-    table = read_table(path, sheet=sheet)
-    return ImportPlan(path, hashlib.sha256(data).hexdigest(), table, preset,
-                      parse_table(table, preset.mapping))
+    return check_report(read_report(path, sheet=sheet), preset)
 
 
 def import_report(db: Database, plan: ImportPlan, clock: Clock, *, partner: str = "",

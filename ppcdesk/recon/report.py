@@ -24,11 +24,14 @@ in the period say they paid, ``at_stake`` the positive amounts at stake above.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ppcdesk.core.clock import from_epoch
 from ppcdesk.core.money import Money
 from ppcdesk.recon.match import MatchResult, Pairing
 from ppcdesk.recon.records import Expected, PartnerRow, Verdict
@@ -172,3 +175,20 @@ def _all_lines(result: MatchResult) -> Iterable[PartnerRow]:
 
 def _in_period(rows: Iterable[PartnerRow], start: int, end: int) -> list[PartnerRow]:
     return [r for r in rows if start <= r.started_at < end]
+
+
+CSV_HEADER = ("kind", "their_line", "call_sid", "caller", "started", "expected", "paid",
+              "at_stake", "detail")
+
+
+def differences_csv(differences: Iterable[Difference], zone: str) -> str:
+    """The differences as CSV text: amounts in currency units, times in ``zone``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for d in differences:
+        writer.writerow([d.kind, d.line or "", d.call_sid or "", d.caller or "",
+                         from_epoch(d.started_at, zone).strftime("%Y-%m-%d %H:%M:%S"),
+                         Money(d.expected_micros).to_decimal(), Money(d.paid_micros).to_decimal(),
+                         Money(d.at_stake_micros).to_decimal(), d.detail])
+    return out.getvalue()

@@ -11,25 +11,31 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ppcdesk.config.atomic import write_text_atomic
 from ppcdesk.config.paths import Paths, resources_dir
 from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
 from ppcdesk.core.model import DisputeStatus
+from ppcdesk.core.money import Money
 from ppcdesk.core.progress import Job
 from ppcdesk.recon import disputes as disputes_mod
 from ppcdesk.recon.disputes import DisputeLine, Ledger
-from ppcdesk.recon.importers.mapping import BUILTIN_PRESETS, Preset, PresetError
+from ppcdesk.recon.importers.mapping import BUILTIN_PRESETS, Preset, PresetError, guess_mapping
 from ppcdesk.recon.job import (
     ImportPlan,
     ImportSummary,
     Reconciliation,
+    ReportFile,
+    check_report,
     import_report,
     plan_import,
+    read_report,
     reconcile,
 )
 from ppcdesk.recon.records import Tolerance
-from ppcdesk.recon.report import Difference
+from ppcdesk.recon.report import Difference, differences_csv
 from ppcdesk.reports import evidence as evidence_mod
 from ppcdesk.reports import statements
+from ppcdesk.reports.csv_export import write_statement_csv
 from ppcdesk.reports.statements import Statement
 from ppcdesk.storage import recon_store, repositories
 from ppcdesk.storage.db import Database
@@ -80,6 +86,18 @@ class ReconService:
         """Read and check a report (the wizard's preview; nothing is written)."""
         return plan_import(path, preset, sheet=sheet)
 
+    def read_report(self, path: Path, sheet: str | None = None) -> ReportFile:
+        """Read a report into cells, encoding and delimiter detected (the wizard's preview)."""
+        return read_report(path, sheet=sheet)
+
+    def check_report(self, report: ReportFile, preset: Preset) -> ImportPlan:
+        """Check every line of a read report with ``preset`` (the wizard's validation)."""
+        return check_report(report, preset)
+
+    def guess_preset(self, report: ReportFile) -> Preset:
+        """A first mapping from the report's header words, for a partner with no preset."""
+        return Preset("", guess_mapping(report.table.header))
+
     def import_job(self, plan: ImportPlan, *, partner: str = "",
                    good_rows: bool = False) -> Job[ImportSummary]:
         return import_report(self.db, plan, self.clock, partner=partner, good_rows=good_rows)
@@ -110,6 +128,26 @@ class ReconService:
         name = workspace.name if workspace is not None else "ppcdesk"
         return statements.statement(name, who.name, who.kind, first, last, self.zone(),
                                     list(rows))
+
+    def write_statement(self, doc: Statement, *, csv_path: Path | None = None,
+                        pdf_path: Path | None = None,
+                        pdf: evidence_mod.PdfWriter | None = None) -> list[Path]:
+        """Write ``doc`` as CSV and/or PDF (``pdf`` renders HTML: the UI's Qt writer)."""
+        written: list[Path] = []
+        if csv_path is not None:
+            write_statement_csv(csv_path, doc)
+            written.append(csv_path)
+        if pdf_path is not None:
+            if pdf is None:
+                raise ValueError("a PDF needs a writer")
+            pdf(statements.to_html(doc), pdf_path)
+            written.append(pdf_path)
+        return written
+
+    def export_differences(self, path: Path, differences: list[Difference]) -> Path:
+        """Write differences as CSV (times in the workspace's zone), atomically."""
+        write_text_atomic(path, differences_csv(differences, self.zone()))
+        return path
 
     # ---------------------------------------------------------------- evidence
     def evidence(self, call_id: int) -> evidence_mod.Evidence:
@@ -204,6 +242,24 @@ class ReconService:
         """Open or submitted disputes due within ``within_days`` (the dashboard reminder)."""
         today = self.clock.now().astimezone(ZoneInfo(self.zone())).date().isoformat()
         return disputes_mod.due(list(self.ledger().lines), today, within_days)
+
+    def due_reminder(self, within_days: int = 7) -> str:
+        """The reminder line for the dashboard and the status bar ("" when nothing is due).
+
+        Example: "2 disputes due within 7 days ($50.00 claimed); first: #3 with Silverline
+        Health Partners, due 2026-11-22". Past-due disputes count too, and are said so.
+        """
+        due = sorted(self.due_disputes(within_days), key=lambda d: (d.deadline or "", d.id))
+        if not due:
+            return ""
+        today = self.clock.now().astimezone(ZoneInfo(self.zone())).date()
+        first = due[0]
+        late = sum(1 for d in due if (d.deadline or "") < today.isoformat())
+        claimed = Money(sum(d.claimed_micros for d in due))
+        word = "dispute" if len(due) == 1 else "disputes"
+        text = (f"{len(due)} {word} due within {within_days} days ({claimed} claimed); first: "
+                f"#{first.id} with {first.partner}, due {first.deadline}")
+        return text + (f"; {late} past due" if late else "")
 
 
 def _line(row: tuple[object, ...]) -> DisputeLine:

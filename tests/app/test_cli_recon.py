@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import subprocess
 import sys
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -95,3 +99,38 @@ def test_reconcile_names_an_unknown_partner(db_path: Path,
                      "2026-03-01", "--to", "2026-03-31")
     assert code == 1
     assert "no buyer or publisher named 'Nobody' (there are: Acme Health)" in text
+
+
+def test_disputes_evidence_needs_a_dispute_or_a_call(db_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, text = run(capsys, "--db", db_path, "disputes", "evidence", "--out", "x")
+    assert (code, "name a dispute (ID) or a call (--call SID)" in text) == (1, True)
+    code, out = run(capsys, "--db", db_path, "disputes", "open", "--partner", "Acme Health",
+                    "--claim", "25.00", "--reason", "a line we never saw", "--json")
+    code, text = run(capsys, "--db", db_path, "disputes", "evidence", str(out["dispute"]["id"]),
+                     "--out", "x")
+    assert code == 1
+    assert "is about no call of ours" in text
+
+
+def test_disputes_evidence_writes_a_checked_packet(db_path: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "--db", db_path, "disputes", "open", "--partner", "Acme Health",
+                    "--call", "CA2", "--claim", "25.00", "--reason", "not paid", "--json")
+    assert code == 0
+    # The PDF needs Qt, which this process may have blocked: run the command as a user does.
+    folder = tmp_path / "packet"
+    done = subprocess.run(
+        [sys.executable, "-m", "ppcdesk", "--db", str(db_path), "disputes", "evidence",
+         str(out["dispute"]["id"]), "--out", str(folder), "--zip", "--json"],
+        capture_output=True, text=True, check=False, timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["files"] == ["SHA256SUMS", "evidence.pdf"]  # no recording for this call
+    assert result["written"] == str(folder.with_suffix(".zip"))
+    manifest = (folder / "SHA256SUMS").read_text().split()
+    pdf = folder / "evidence.pdf"
+    assert manifest == [hashlib.sha256(pdf.read_bytes()).hexdigest(), "evidence.pdf"]
+    with zipfile.ZipFile(folder.with_suffix(".zip")) as archive:
+        assert sorted(archive.namelist()) == ["packet/SHA256SUMS", "packet/evidence.pdf"]
