@@ -35,35 +35,22 @@ over its own calls with its rules compiled to tables (``rules``).
 from __future__ import annotations
 
 import gc
-import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 
+import numpy as np
+
+from ppcdesk.billing import _reference, _vector
+from ppcdesk.billing._columns import Columns, ColumnsUnavailableError, ints
 from ppcdesk.billing.facts import CallFacts, Outcome, Prior
 from ppcdesk.billing.rules import (
-    AFTER_HOURS,
-    ANONYMOUS,
-    CALLER_BLOCKED,
     DAY_S,
-    DUPLICATE,
     EPOCH_ORDINAL,
     HOUR_S,
-    NOT_CONNECTED,
-    OVER_CAP,
-    OVER_CONCURRENCY,
-    SHORT,
-    Rules,
-    caller_class,
     compile_terms,
-    month_of,
-    reasons_of,
 )
-from ppcdesk.billing.terms import DuplicateScope, Terms
-from ppcdesk.core.reasons import Reason
-
-_NOT_FINAL = (Reason.NOT_FINAL,)
-_new = tuple.__new__  # Outcome(...) without the keyword-handling wrapper: millions are built
+from ppcdesk.billing.terms import Terms
 
 
 def applies(terms: Terms, call: CallFacts) -> bool:
@@ -148,23 +135,62 @@ def evaluate_many(contracts: Sequence[Terms], calls: Sequence[CallFacts], *,
 
 
 class Workspace:
-    """The calls of a range and of its lookback, sorted and indexed once for many contracts."""
+    """The calls of a range and of its lookback, sorted and indexed once for many contracts.
+
+    A call given twice in the range keeps its first copy (and is reported in ``problems``);
+    a history call is kept once, and not at all when the range holds it.
+    """
 
     def __init__(self, calls: Iterable[CallFacts], history: Iterable[CallFacts] = ()) -> None:
         self.problems: list[str] = []
         rows: list[CallFacts] = list(calls)
+        earlier: list[CallFacts] = list(history)
+        self._columns: Columns | None = None
+        self._index: _reference.Index | None = None
+        try:
+            self._columns = self._arrange(rows, earlier)
+        except ColumnsUnavailableError:
+            self._arrange_in_python(rows, earlier)
+
+    def _arrange(self, rows: list[CallFacts], earlier: list[CallFacts]) -> Columns:
+        """Drop repeated calls, put the history first, and find call order with numpy."""
+        ids = ints(map(itemgetter(0), rows), len(rows))
+        ordered = np.sort(ids)  # not np.unique: its hash table costs ten times more here
+        if bool((ordered[1:] == ordered[:-1]).any()):
+            rows = self._first_of_each(rows)
+            ids = ints(map(itemgetter(0), rows), len(rows))
+        if earlier:
+            before = ints(map(itemgetter(0), earlier), len(earlier))
+            _, first = np.unique(before, return_index=True)
+            first.sort()  # each history call once, where it first came
+            first = first[~np.isin(before[first], ids)]
+            earlier = list(map(earlier.__getitem__, first.tolist()))
+            ids = np.concatenate((before[first], ids))
+        source = earlier + rows
+        starts = ints(map(itemgetter(2), source), len(source))
+        later = (starts[1:] > starts[:-1]) | ((starts[1:] == starts[:-1]) & (ids[1:] > ids[:-1]))
+        order = None if bool(later.all()) else np.lexsort((ids, starts))
+        in_range = np.zeros(len(source), dtype=np.bool_)
+        in_range[len(earlier):] = True
+        self._source, self._order = source, order
+        if order is not None:
+            starts, ids, in_range = starts[order], ids[order], in_range[order]
+        self.in_range = in_range
+        return Columns(source, order, starts, ids)
+
+    def _arrange_in_python(self, rows: list[CallFacts], earlier: list[CallFacts]) -> None:
         in_range = {c.id for c in rows}
         if len(in_range) != len(rows):
             rows = self._first_of_each(rows)
-        rows.extend(c for c in history if c.id not in in_range)
+        seen = set(in_range)
+        for call in earlier:
+            if call.id not in seen:
+                seen.add(call.id)
+                rows.append(call)
         rows.sort(key=itemgetter(2, 0))  # (started_at, id): call order
-        self.rows = rows
-        self.in_range = bytes(c.id in in_range for c in rows) if len(rows) > len(in_range) \
-            else b"\x01" * len(rows)
-        self._parties: tuple[dict[str | None, list[int]], dict[str | None, list[int]]] | None \
-            = None
-        self._previous: dict[DuplicateScope, list[int]] = {}
-        self._classes: bytes | None = None
+        self._source, self._order = rows, None
+        self.in_range = np.fromiter((c.id in in_range for c in rows), dtype=np.bool_,
+                                    count=len(rows))
 
     def _first_of_each(self, rows: list[CallFacts]) -> list[CallFacts]:
         seen: set[int] = set()
@@ -177,62 +203,35 @@ class Workspace:
             kept.append(call)
         return kept
 
-    def party_rows(self, is_buyer: bool, party: str) -> list[int]:
-        """Indexes (in call order) of the rows answered by ``party`` or from its numbers."""
-        if self._parties is None:
-            buyers: dict[str | None, list[int]] = {}
-            publishers: dict[str | None, list[int]] = {}
-            for i, call in enumerate(self.rows):
-                buyers.setdefault(call.buyer, []).append(i)
-                publishers.setdefault(call.publisher, []).append(i)
-            self._parties = (buyers, publishers)
-        return self._parties[0 if is_buyer else 1].get(party, [])
-
-    def caller_classes(self) -> bytes:
-        """Per row, its caller's ANONYMOUS / INVALID / FOREIGN bits (``rules.caller_class``)."""
-        if self._classes is None:
-            memo: dict[str, int] = {}
-            classes = bytearray(len(self.rows))
-            for i, call in enumerate(self.rows):
-                klass = memo.get(call.caller)
-                if klass is None:
-                    klass = memo[call.caller] = caller_class(call.caller)
-                classes[i] = klass
-            self._classes = bytes(classes)
-        return self._classes
-
-    def previous_answered(self, scope: DuplicateScope) -> list[int]:
-        """Per row, the index of the same caller's latest earlier final answered call in scope.
-
-        -1 when there is none; anonymous callers never have one. It does not depend on any
-        contract, so every contract with the same scope shares it.
-        """
-        found = self._previous.get(scope)
-        if found is not None:
-            return found
-        previous = [-1] * len(self.rows)
-        last: dict[object, int] = {}
-        classes = self.caller_classes()
-        with _no_gc():
-            for i, call in enumerate(self.rows):
-                if classes[i] & ANONYMOUS:
-                    continue
-                key: object = (call.caller if scope is DuplicateScope.ALL else
-                               (call.caller, call.campaign) if scope is DuplicateScope.CAMPAIGN
-                               else (call.caller, call.buyer))
-                j = last.get(key)
-                if j is not None:
-                    previous[i] = j
-                if call.final and call.answered_at is not None:
-                    last[key] = i
-        self._previous[scope] = previous
-        return previous
+    @property
+    def rows(self) -> list[CallFacts]:
+        """The calls in call order (built on first use: the fast path reads columns)."""
+        if self._order is not None:
+            self._source = list(map(self._source.__getitem__, self._order.tolist()))
+            self._order = None
+        return self._source
 
     def evaluate(self, terms: Terms, *, history: Sequence[Prior] = (),
                  revenue: Mapping[int, int] | None = None) -> list[Outcome]:
         """Outcomes of the in-range rows ``terms`` cover (see :func:`evaluate`)."""
+        rules = compile_terms(terms)
         with _no_gc():
-            return _Run(self, compile_terms(terms), history, revenue or {}).outcomes()
+            if self._columns is not None:
+                try:
+                    return _vector.evaluate(self._columns, self.in_range, rules, history,
+                                            revenue or {})
+                except ColumnsUnavailableError:
+                    self._columns = None  # odd values in a column read late: row by row
+            return self.evaluate_by_rows(terms, history=history, revenue=revenue)
+
+    def evaluate_by_rows(self, terms: Terms, *, history: Sequence[Prior] = (),
+                         revenue: Mapping[int, int] | None = None) -> list[Outcome]:
+        """The same outcomes as :meth:`evaluate`, by the reference loop (slow; for checks)."""
+        if self._index is None:
+            self._index = _reference.Index(self.rows, self.in_range.tobytes())
+        with _no_gc():
+            return _reference.evaluate(self._index, compile_terms(terms), history,
+                                       revenue or {})
 
 
 @contextmanager
@@ -249,146 +248,3 @@ def _no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _duplicate_key(call: CallFacts, scope: DuplicateScope | None) -> object:
-    """The key earlier calls must share with ``call`` (None: anonymous, never a duplicate)."""
-    if caller_class(call.caller) & ANONYMOUS:
-        return None
-    if scope is DuplicateScope.CAMPAIGN:
-        return (call.caller, call.campaign)
-    if scope is DuplicateScope.BUYER:
-        return (call.caller, call.buyer)
-    return call.caller
-
-
-class _Run:
-    """One contract over one workspace: the state the stateful rules carry in call order."""
-
-    def __init__(self, workspace: Workspace, rules: Rules, history: Sequence[Prior],
-                 revenue: Mapping[int, int]) -> None:
-        self.workspace = workspace
-        self.rules = rules
-        self.qualified_before = {p.call.id for p in history if p.qualified}
-        self.revenue = revenue
-        self.counters: tuple[dict[int, int], ...] = ({}, {}, {}, {})
-        self.active: list[tuple[int, int]] = []  # (end, start) of qualified connected spans
-        self.last_qualified: dict[object, tuple[int, int]] = {}  # key -> (started_at, id)
-
-    def admit(self, call: CallFacts, local: int) -> None:
-        """Count a qualified call toward the caps, concurrency and "qualified" duplicates."""
-        rules = self.rules
-        t = call.started_at
-        if rules.has_caps:
-            day = local // DAY_S
-            for counter, period in zip(self.counters, (t - local % HOUR_S, day, (day + 3) // 7,
-                                                       month_of(day)), strict=True):
-                counter[period] = counter.get(period, 0) + 1
-        if rules.concurrency is not None and call.answered_at is not None:
-            start = max(call.answered_at, t)
-            heapq.heappush(self.active, (start + call.connected_s, start))
-        if rules.dup_on_qualified:
-            key = _duplicate_key(call, rules.dup_scope)
-            if key is not None:
-                self.last_qualified[key] = (t, call.id)
-
-    def over_limits(self, call: CallFacts, local: int) -> int:
-        """OVER_CAP and OVER_CONCURRENCY bits for a call that passed every other rule."""
-        rules = self.rules
-        bits = 0
-        t = call.started_at
-        if rules.has_caps:
-            day = local // DAY_S
-            keys = (t - local % HOUR_S, day, (day + 3) // 7, month_of(day))
-            for cap, counter, key in zip(rules.caps, self.counters, keys, strict=True):
-                if cap is not None and counter.get(key, 0) >= cap:
-                    bits = OVER_CAP
-                    break
-        if rules.concurrency is not None and call.answered_at is not None:
-            moment = max(call.answered_at, t)
-            active = self.active
-            while active and active[0][0] <= t:  # ended before this call began: never again
-                heapq.heappop(active)
-            if sum(1 for end, start in active if start <= moment < end) >= rules.concurrency:
-                bits |= OVER_CONCURRENCY
-        return bits
-
-    def outcomes(self) -> list[Outcome]:  # noqa: PLR0912, PLR0915 - one hot loop
-        """Decide every covered in-range row, in call order.
-
-        The rules of ``Rules.static_bits`` are inlined here (a method call per pair would cost
-        a third of the budget); a property test holds the two to the same verdicts.
-        """
-        ws, rules = self.workspace, self.rules
-        rows, in_range, classes = ws.rows, ws.in_range, ws.caller_classes()
-        offsets, offset = rules.clock.offsets, rules.clock.offset
-        campaign, from_day = rules.campaign, rules.from_day
-        blocked_classes, blocklist = rules.blocked_classes, rules.blocklist
-        geo_bits = rules.geo_bits if rules.checks_geo else None
-        open_table, closed_days = rules.open, rules.closed_days
-        on_connected, buffer_s, fixed = rules.on_connected, rules.buffer_s, rules.fixed
-        window = rules.window_s
-        previous = (ws.previous_answered(rules.dup_scope or DuplicateScope.ALL)
-                    if window is not None and not rules.dup_on_qualified else None)
-        limited = rules.has_caps or rules.concurrency is not None
-        needs_admit = limited or rules.dup_on_qualified
-        amount, admit = rules.amount, self.admit
-        qualified_before, revenue = self.qualified_before, self.revenue
-        out: list[Outcome] = []
-        append = out.append
-        for i in ws.party_rows(rules.is_buyer, rules.party):
-            call = rows[i]
-            if campaign is not None and call.campaign != campaign:
-                continue
-            t = call.started_at
-            off = offsets.get(t // HOUR_S)
-            local = t + (off if off is not None else offset(t))
-            if from_day is not None and local // DAY_S < from_day:
-                continue
-            if not in_range[i]:
-                if needs_admit and call.id in qualified_before:
-                    admit(call, local)
-                continue
-            if not call.final:
-                append(_new(Outcome, (call.id, False, 0, _NOT_FINAL, None)))
-                continue
-            # Rules.static_bits, inlined:
-            bits = (CALLER_BLOCKED if classes[i] & blocked_classes
-                    or (blocklist and call.caller in blocklist) else 0)
-            if geo_bits is not None:
-                bits |= geo_bits(call)
-            if open_table is not None:
-                day = local // DAY_S
-                if (not open_table[(day + 3) % 7 * 1_440 + local % DAY_S // 60]
-                        or day in closed_days):
-                    bits |= AFTER_HOURS
-            if on_connected:
-                if call.answered_at is None:
-                    bits |= NOT_CONNECTED
-                elif call.connected_s < buffer_s:
-                    bits |= SHORT
-            elif call.duration_s < buffer_s:
-                bits |= SHORT
-            duplicate_of = None
-            if window is not None:
-                if previous is not None:
-                    j = previous[i]
-                    if j >= 0 and t - rows[j].started_at < window:
-                        bits |= DUPLICATE
-                        duplicate_of = rows[j].id
-                else:
-                    key = _duplicate_key(call, rules.dup_scope)
-                    earlier = self.last_qualified.get(key) if key is not None else None
-                    if earlier is not None and t - earlier[0] < window:
-                        bits |= DUPLICATE
-                        duplicate_of = earlier[1]
-            if bits == 0 and limited:
-                bits = self.over_limits(call, local)
-            if bits:
-                append(_new(Outcome, (call.id, False, 0, reasons_of(bits), duplicate_of)))
-                continue
-            if needs_admit:
-                admit(call, local)
-            append(_new(Outcome, (call.id, True, fixed if fixed is not None
-                                  else amount(call, revenue.get(call.id)), (), None)))
-        return out
