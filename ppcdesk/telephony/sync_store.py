@@ -187,7 +187,10 @@ def store_calls(conn: Connection, directory: Directory, records: Sequence[CallRe
     tally.legs += ingest.upsert_legs(conn, legs)
     _execute(conn, HOLD_LEGS, held)  # counted in ``legs`` when they land
     touched = set(parents) | {row[1] for row in legs}
-    facts = _derived(conn, touched)
+    # A call stored for the first time has no legs but this batch's (call_legs rows need their
+    # call, a deferred foreign key enforces it): derive its facts here, not from the database.
+    facts = _derived(conn, [sid for sid in touched if sid in known])
+    facts.update(derive_facts(row for row in legs if row[1] not in known))
     rows = []
     for sid, (rec, number) in parents.items():
         old = known.get(sid)
@@ -317,6 +320,32 @@ def _derived(conn: Connection, parents: Iterable[str]) -> dict[str, tuple[Any, .
                              "ORDER BY call_sid, started_at, sid", sids)
     for call_sid, duration, started, buyer in reversed(answered):  # the first one wins
         facts[call_sid] = (duration, started, buyer, cost.get(call_sid))
+    return facts
+
+
+def derive_facts(legs: Iterable[Sequence[Any]]) -> dict[str, tuple[Any, ...]]:
+    """``_derived`` over leg rows in hand (LEG_COLUMNS order), with the same answers.
+
+    A sid given twice counts once, its last row winning (as the upsert stores it); the first
+    completed leg is the first by (started_at, sid), a leg without a start first, as SQLite
+    orders NULL first.
+    """
+    rows = {row[0]: row for row in legs}
+    cost: dict[str, int | None] = {}
+    first: dict[str, tuple[bool, int, str]] = {}
+    answered: dict[str, Sequence[Any]] = {}
+    for sid, row in rows.items():
+        call, status, started, charge = row[1], row[4], row[6], row[9]
+        old = cost.get(call)
+        cost[call] = old if charge is None else charge if old is None else old + charge
+        if status == "completed":
+            key = (started is not None, started or 0, sid)
+            if call not in first or key < first[call]:
+                first[call], answered[call] = key, row
+    facts: dict[str, tuple[Any, ...]] = {call: (0, None, None, total)
+                                         for call, total in cost.items()}
+    for call, row in answered.items():
+        facts[call] = (row[8], row[6], row[10], cost[call])
     return facts
 
 
