@@ -58,9 +58,9 @@ def test_a_child_that_comes_first_waits_in_pending_legs_until_its_parent_lands(
     for progress in job:
         if progress.message.startswith("Calls: page 1 "):
             break
+    job.close()  # cancel: page 1 is kept; the next sync resumes at page 2, where CA1 comes
     assert desk.rows("SELECT sid, call_sid FROM pending_legs") == [("CL1", "CA1")]
     assert desk.rows("SELECT sid FROM calls") == [("CA2",)]
-    job.close()  # cancel; the next sync resumes at page 2, where CA1 comes
     desk.sync()
     assert desk.rows("SELECT COUNT(*) FROM pending_legs") == [(0,)]
     assert desk.rows("SELECT call_sid, connected_s FROM call_legs JOIN calls ON "

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ppcdesk.core.clock import to_epoch
+from ppcdesk.telephony import sync, sync_store
 from ppcdesk.telephony.memory_provider import MemoryProvider
 from ppcdesk.telephony.provider import (
     AccountSuspendedError,
@@ -82,6 +84,35 @@ def test_no_network_half_way_keeps_the_pages_saved_and_the_next_sync_completes(
         assert summary.error == "no connection to api.twilio.com"
         assert desk.rows("SELECT COUNT(*) FROM calls")[0][0] > 0
         desk.sync()
+        assert desk.dump() == reference
+
+
+def test_a_page_that_fails_to_store_loses_only_what_was_not_committed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages are committed BATCH_PAGES at a time (two here): the sixth fails to store, its
+    # batch (pages 5 and 6) rolls back, and the run says page 5 comes next.
+    reference = uninterrupted(tmp_path)
+    monkeypatch.setattr(sync, "BATCH_PAGES", 2)
+    real, stored = sync_store.store_calls, []
+
+    def failing_fifth(*args: Any, **kwargs: Any) -> None:
+        stored.append(1)
+        if len(stored) == 6:
+            raise OSError("disk I/O error")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(sync_store, "store_calls", failing_fifth)
+    with open_desk(tmp_path, generated()) as desk:
+        with pytest.raises(OSError, match="disk I/O error"):
+            desk.sync()
+        summary = desk.services.last_sync_summary()
+        assert summary is not None
+        assert (summary.status, summary.phase, summary.pages) == ("failed", "calls", 4)
+        monkeypatch.setattr(sync_store, "store_calls", real)
+        desk.provider.requests.clear()
+        desk.sync()
+        resumed = [r for r in desk.provider.requests if r[0] == "calls"]
+        assert resumed[0][3] == "100"  # the fifth page of 25 legs first
         assert desk.dump() == reference
 
 
