@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from ppcdesk.core.errors import PpcdeskError
 
@@ -73,8 +73,11 @@ class NumberRecord:
     created_at: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class CallRecord:
+# Call legs and recordings are named tuples, not frozen dataclasses: a first sync builds one per
+# leg (200,000 for 100,000 calls), and a frozen dataclass's __init__ (one object.__setattr__
+# per field) cost four times a tuple's; they stay immutable, typed and named. Their first ten
+# fields are in call_legs' column order, so a leg's row is a slice.
+class CallRecord(NamedTuple):
     """One call leg as the provider reports it."""
 
     sid: str
@@ -90,8 +93,7 @@ class CallRecord:
     phone_number_sid: str | None  # the account number an inbound leg reached
 
 
-@dataclass(frozen=True, slots=True)
-class RecordingRecord:
+class RecordingRecord(NamedTuple):
     sid: str
     call_sid: str  # always the parent leg
     started_at: int | None

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from ppcdesk.storage import ingest
 from ppcdesk.telephony import sync_store
+from ppcdesk.telephony.provider import CallRecord
 from test_sync_support import T0, at, open_desk
 
 # leg  call  status     start  dur  cost  buyer      (cost and start "-": not known yet)
@@ -78,3 +79,13 @@ L1   CA1   completed  0      45   900    1
 """)
     assert sync_store.derive_facts([first, again]) == {"CA1": (45, T0, 1, 900)}
 
+
+def test_a_legs_row_holds_each_field_of_its_record_in_its_column() -> None:
+    record = CallRecord("CL1", "CA1", "+12125550123", "+13105550100", "completed",
+                        "outbound-dial", T0, T0 + 60, 60, 900, None)
+    row = sync_store._leg_row(record, {"+13105550100": 2})
+    assert dict(zip(ingest.LEG_COLUMNS, row, strict=True)) == {
+        "sid": "CL1", "call_sid": "CA1", "from_number": "+12125550123",
+        "to_number": "+13105550100", "status": "completed", "direction": "outbound-dial",
+        "started_at": T0, "ended_at": T0 + 60, "duration_s": 60, "cost_micros": 900,
+        "buyer_id": 2}
