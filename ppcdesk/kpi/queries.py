@@ -199,7 +199,8 @@ def _add_unique(conn: Connection, period: Period, filters: Filters, by: str | No
     if group is None:
         # Walking the caller index in order (one pass, no sort, no row lookups) beats sorting
         # the period's callers: a year of a million calls 1.8 s -> ~0.25 s.
-        index = " INDEXED BY ix_calls_caller_started" if period.days > LONG_DAYS else ""
+        index = (" INDEXED BY ix_calls_caller_started"
+                 if period.days > LONG_DAYS and not filters.pairs() else "")
         n = conn.exec_driver_sql(f"SELECT COUNT(*) FROM (SELECT c.caller FROM calls c{index} "
                                  f"WHERE {where} GROUP BY c.caller)").scalar_one()
         groups[None]["unique_callers"] = int(n)
@@ -212,6 +213,29 @@ def _add_unique(conn: Connection, period: Period, filters: Filters, by: str | No
         key = _key(g, by)
         if key in groups:
             groups[key]["unique_callers"] = int(n)
+
+
+def unique_callers_pair(conn: Connection, period: Period, before: Period, filters: Filters
+                        ) -> tuple[int, int]:
+    """Unique identified callers of ``period`` and of ``before`` (just before it), in one pass.
+
+    One walk over both periods' calls, grouped by caller, notes whether each caller called in
+    either: the dashboard's tiles used to walk the caller index twice (30 days of a million
+    calls: ~170 ms of CPU -> ~90 ms).
+    """
+    lo = zones.day_start(before.start, before.zone)
+    mid = zones.day_start(period.start, period.zone)
+    hi = zones.day_start(period.end + timedelta(days=1), period.zone)
+    # Unfiltered long periods walk the covering caller index in order (no sort); a filter
+    # would need a table lookup per entry there, so the planner picks the filter's index.
+    index = (" INDEXED BY ix_calls_caller_started"
+             if period.days > LONG_DAYS and not filters.pairs() else "")
+    now, then = conn.exec_driver_sql(
+        f"SELECT COALESCE(SUM(in_now), 0), COALESCE(SUM(in_before), 0) FROM (SELECT "
+        f"MAX(c.started_at >= {mid}) AS in_now, MIN(c.started_at) < {mid} AS in_before "
+        f"FROM calls c{index} WHERE c.started_at >= {lo} AND c.started_at < {hi}"
+        f"{_where_dims(filters, 'c.')} AND c.caller <> 'anonymous' GROUP BY c.caller)").one()
+    return int(now), int(then)
 
 
 def _add_media(conn: Connection, period: Period, filters: Filters, by: str | None,

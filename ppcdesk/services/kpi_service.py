@@ -135,8 +135,10 @@ class KpiService:
         previous = period.previous()
         grain = "day" if period.days <= 92 else "week" if period.days <= 400 else "month"
         with self.db.read() as conn:
-            cur = queries.sums(conn, period, filters)
-            before = queries.sums(conn, previous, filters)
+            cur = queries.sums(conn, period, filters, unique=False)
+            before = queries.sums(conn, previous, filters, unique=False)
+            (cur.groups[None]["unique_callers"], before.groups[None]["unique_callers"]
+             ) = queries.unique_callers_pair(conn, period, previous, filters)
             by_time = queries.sums(conn, period, filters, grain, unique=False,
                                    only=("calls", "billable", "revenue_micros"))
             heat = queries.sums(conn, period, filters, "hour_of_week", unique=False,

@@ -75,6 +75,14 @@ def test_the_dashboard_tiles_compare_with_the_report_of_the_previous_period(
     assert board.current["total_calls"] > 0
     assert board.before["total_calls"] > 0
     assert board.evaluated  # the demo's contracts decided about its calls
+    # Under a filter too (unique callers of both periods come from one pass of their own).
+    peak = Filters(publisher_id=_id([(p.id, p.name) for p in app.publishers()],
+                                    "Peak Leads Co"))
+    week = Period(date(2026, 11, 14), END, ZONE)
+    for period in (MONTH, week):
+        board = app.kpi.dashboard(period, peak)
+        assert board.current == app.kpi.report(period, peak).rows[0].values
+        assert board.before == app.kpi.report(period.previous(), peak).rows[0].values
 
 
 def test_every_chart_adds_up_to_the_tiles(app: AppServices) -> None:
