@@ -301,10 +301,11 @@ class Facts:
         """The calls in the lookback before ``key`` that the contract qualified."""
         found = self._verdicts.get((key, contract_id))
         if found is None:
-            back = self._needs[key][0]
-            found = self._verdicts[(key, contract_id)] = {
-                i for i, ok in store.verdicts(self.conn, contract_id, back, key[0]).items()
-                if ok}
+            back, wanted = self._needs[key]
+            everyone = store.qualified_calls(self.conn, wanted | {contract_id}, back, key[0])
+            for contract, ids in everyone.items():
+                self._verdicts[(key, contract)] = ids
+            found = everyone[contract_id]
         return found
 
     def workspace(self, segment: Segment, contract_id: int | None
@@ -339,7 +340,10 @@ def run_segment(conn: Connection, contract_id: int | None, segment: Segment, fac
     key = (segment.start, segment.end)
     qualified = (facts.qualified(key, contract_id) if contract_id is not None
                  and needs_verdicts(terms) and history else set())
-    priors = [Prior(c, c.id in qualified) for c in history] if qualified else []
+    # The engine reads history's verdicts only to count the qualified calls (its workspace
+    # already holds every earlier call): the qualified ones are the priors that matter.
+    priors = [Prior(c, qualified=True) for c in history if c.id in qualified] \
+        if qualified else []
     if revenue is None:
         revenue = {}
         if terms.counterparty is Counterparty.PUBLISHER and terms.price.revenue_share is not None:

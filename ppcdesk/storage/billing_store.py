@@ -131,7 +131,9 @@ def load_history(conn: Connection, lookback: int, start: int, end: int, ids: Ite
 
 def data_span(conn: Connection) -> tuple[int, int] | None:
     """The first call's start and one second past the last one's; None without calls."""
-    lo, hi = conn.exec_driver_sql("SELECT MIN(started_at), MAX(started_at) FROM calls").one()
+    # Two subqueries: MIN and MAX together in one SELECT make SQLite scan every call.
+    lo, hi = conn.exec_driver_sql("SELECT (SELECT MIN(started_at) FROM calls), "
+                                  "(SELECT MAX(started_at) FROM calls)").one()
     return None if lo is None else (int(lo), int(hi) + 1)
 
 
@@ -159,6 +161,23 @@ def verdicts(conn: Connection, contract_id: int, start: int, end: int) -> dict[i
         "ON o.call_id = c.id AND o.contract_id = ? WHERE c.started_at >= ? AND c.started_at < ?",
         (contract_id, start, end))
     return {call_id: not (flags & ~MANUAL) for call_id, flags in rows}
+
+
+def qualified_calls(conn: Connection, contract_ids: Iterable[int], start: int,
+                    end: int) -> dict[int, set[int]]:
+    """Per contract, the calls in ``[start, end)`` the engine qualified: one pass for all."""
+    wanted = set(contract_ids)
+    found: dict[int, set[int]] = {c: set() for c in wanted}
+    if not wanted:
+        return found
+    rows = driver(conn).execute(
+        "SELECT o.contract_id, o.call_id FROM calls c CROSS JOIN call_outcomes o "
+        f"ON o.call_id = c.id WHERE c.started_at >= ? AND c.started_at < ? "
+        f"AND (o.flags & ~{MANUAL}) = 0", (start, end))
+    for contract, call_id in rows:
+        if contract in wanted:
+            found[contract].add(call_id)
+    return found
 
 
 def revenue_by_call(conn: Connection, start: int, end: int) -> dict[int, int]:
