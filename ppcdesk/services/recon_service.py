@@ -243,23 +243,22 @@ class ReconService:
         today = self.clock.now().astimezone(ZoneInfo(self.zone())).date().isoformat()
         return disputes_mod.due(list(self.ledger().lines), today, within_days)
 
-    def due_reminder(self, within_days: int = 7) -> str:
+    def due_reminder(self, within_days: int = 7, *, shown: int = 3) -> str:
         """The reminder line for the dashboard and the status bar ("" when nothing is due).
 
-        Example: "2 disputes due within 7 days ($50.00 claimed); first: #3 with Silverline
-        Health Partners, due 2026-11-22". Past-due disputes count too, and are said so.
+        Example: "2 disputes to file or chase: #1 Silverline Health Partners $25.00 due
+        2026-11-18 (past due); #3 Peak Leads Co $38.00 due 2026-11-25". Open or submitted
+        disputes due within ``within_days``, or already past due, soonest first.
         """
         due = sorted(self.due_disputes(within_days), key=lambda d: (d.deadline or "", d.id))
         if not due:
             return ""
-        today = self.clock.now().astimezone(ZoneInfo(self.zone())).date()
-        first = due[0]
-        late = sum(1 for d in due if (d.deadline or "") < today.isoformat())
-        claimed = Money(sum(d.claimed_micros for d in due))
+        today = self.clock.now().astimezone(ZoneInfo(self.zone())).date().isoformat()
+        items = [f"#{d.id} {d.partner} {Money(d.claimed_micros)} due {d.deadline}"
+                 + (" (past due)" if (d.deadline or "") < today else "") for d in due[:shown]]
+        more = f"; and {len(due) - shown} more" if len(due) > shown else ""
         word = "dispute" if len(due) == 1 else "disputes"
-        text = (f"{len(due)} {word} due within {within_days} days ({claimed} claimed); first: "
-                f"#{first.id} with {first.partner}, due {first.deadline}")
-        return text + (f"; {late} past due" if late else "")
+        return f"{len(due)} {word} to file or chase: {'; '.join(items)}{more}"
 
 
 def _line(row: tuple[object, ...]) -> DisputeLine:

@@ -31,7 +31,8 @@ from ppcdesk.ui.pages.base import Page
 from ppcdesk.ui.pages.calls_page import CallsPage
 from ppcdesk.ui.pages.contracts_page import ContractsPage
 from ppcdesk.ui.pages.dashboard_page import DashboardPage
-from ppcdesk.ui.pages.lists import NumbersPage, PartnersPage, ReconcilePage
+from ppcdesk.ui.pages.lists import NumbersPage, PartnersPage
+from ppcdesk.ui.pages.reconcile_page import ReconcilePage
 from ppcdesk.ui.pages.settings_page import SettingsPage
 from ppcdesk.ui.workers import JobRunner
 
@@ -113,13 +114,14 @@ class MainWindow(QMainWindow):
         settings_page = SettingsPage(services, self.runner)
         settings_page.preferences_changed.connect(self._preferences_changed)
         settings_page.workspace_changed.connect(self.apply_changes)
+        self.reconcile_page = ReconcilePage(services, self.runner)
         self.pages: dict[str, Page] = {
             "dashboard": dashboard,
             "calls": self.calls_page,
             "numbers": NumbersPage(services, self.runner),
             "partners": PartnersPage(services, self.runner),
             "contracts": ContractsPage(services, self.runner),
-            "reconcile": ReconcilePage(services, self.runner),
+            "reconcile": self.reconcile_page,
             "settings": settings_page,
         }
 
@@ -199,6 +201,7 @@ class MainWindow(QMainWindow):
         self.sync_button.clicked.connect(lambda: self.sync_now())  # noqa: PLW0108
         bar.addWidget(self.demo_badge)
         bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.reconcile_page.status_reminder)  # disputes near their deadline
         bar.addPermanentWidget(self.job_status)
         bar.addPermanentWidget(self.sync_label)
         bar.addPermanentWidget(self.sync_button)

@@ -1,13 +1,13 @@
-"""Pages that list what the workspace has: numbers, campaigns and partners, imports.
+"""Pages that list what the workspace has: numbers, campaigns and partners.
 
-Contracts have their own page (contracts_page.py).
+Contracts and reconciliation have their own pages (contracts_page.py, reconcile_page.py).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTabWidget
 
 from ppcdesk.core import model
 from ppcdesk.core.changes import Entity
@@ -120,55 +120,3 @@ class PartnersPage(Page):
         self.tabs.setTabText(0, f"Campaigns ({len(campaigns)})")
         self.tabs.setTabText(1, f"Publishers ({len(publishers)})")
         self.tabs.setTabText(2, f"Buyers ({len(buyers)})")
-
-
-class ReconcilePage(Page):
-    title = "Reconcile"
-    depends_on: ClassVar[frozenset[Entity]] = frozenset({Entity.IMPORTS, Entity.DISPUTES})
-
-    def __init__(self, services: AppServices, runner: JobRunner) -> None:
-        super().__init__(services, runner)
-        self.imports: RecordTableModel[model.ImportRow] = RecordTableModel([
-            Column("Imported", lambda i: fmt.when(i.created_at, "UTC")),
-            Column("Kind", lambda i: i.kind),
-            Column("File", lambda i: i.file_name),
-            Column("Partner", lambda i: i.partner or ""),
-            Column("Rows", lambda i: f"{i.rows_ok:,} ok, {i.rows_failed:,} refused",
-                   numeric=True),
-            Column("Status", lambda i: i.status),
-        ])
-        self.disputes: RecordTableModel[model.DisputeRow] = RecordTableModel([
-            Column("Call", lambda d: d.call_sid or ""),
-            Column("Partner", lambda d: d.partner or ""),
-            Column("Status", lambda d: d.status.replace("_", " ")),
-            Column("Reason", lambda d: d.reason),
-            Column("Claimed", lambda d: fmt.money(d.claimed_micros), numeric=True),
-            Column("Recovered", lambda d: fmt.money(d.recovered_micros), numeric=True),
-            Column("Deadline", lambda d: d.deadline or ""),
-        ])
-        splitter = QSplitter()
-        splitter.setOrientation(splitter.orientation().Vertical)
-        no_imports = ("No partner reports imported yet: a network's or buyer's statement is "
-                      "matched call by call against your own log here.")
-        for caption, table_model, hint in (
-            ("Partner reports imported", self.imports, no_imports),
-            ("Disputes", self.disputes, "No disputes."),
-        ):
-            box = QWidget()
-            inner = QVBoxLayout(box)
-            inner.setContentsMargins(0, 0, 0, 0)
-            inner.addWidget(QLabel(f"<b>{caption}</b>"))
-            inner.addWidget(make_table(table_model))
-            note = empty_state(hint)
-            inner.addWidget(note)
-            table_model.modelReset.connect(
-                lambda n=note, t=table_model: n.setVisible(t.rowCount() == 0))
-            splitter.addWidget(box)
-        self.layout_.addWidget(splitter)
-
-    def load(self) -> None:
-        self.query(lambda: (self.services.imports(), self.services.disputes()), self._show)
-
-    def _show(self, result: tuple[list[model.ImportRow], list[model.DisputeRow]]) -> None:
-        self.imports.set_records(result[0])
-        self.disputes.set_records(result[1])
