@@ -141,18 +141,20 @@ def _sequential(cols: Columns, rules: Rules, rows: Ints, local: Ints, inside: Bo
     seq = np.flatnonzero(kinds)
     at = rows[seq]
     starts = cols.start[at]
-    day = local[seq] // DAY_S
-    periods = (starts - local[seq] % HOUR_S, day, (day + 3) // 7,
-               day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
-    caps: list[tuple[int, dict[int, int], list[int]]] = [
-        (cap, {}, keys.tolist()) for cap, keys in zip(rules.caps, periods, strict=True)
-            if cap is not None]
+    limits = [(cap, _periods(k, starts, local[seq])) for k, cap in enumerate(rules.caps)
+              if cap is not None]
     concurrency = rules.concurrency
+    window = rules.window_s
+    on_qualified = rules.dup_on_qualified and window is not None
+    if len(limits) == 1 and concurrency is None and not on_qualified:
+        cap, periods = limits[0]
+        bits[seq[_over_one_cap(periods, kinds[seq] == _CANDIDATE, cap)]] |= OVER_CAP
+        return
+    caps: list[tuple[int, dict[int, int], list[int]]] = [
+        (cap, {}, periods.tolist()) for cap, periods in limits]
     answered = cols.answered[at].tolist()
     begins = np.maximum(cols.answered_at[at], starts).tolist()
     ends = (np.maximum(cols.answered_at[at], starts) + cols.connected[at]).tolist()
-    window = rules.window_s
-    on_qualified = rules.dup_on_qualified and window is not None
     scope = rules.dup_scope or DuplicateScope.ALL
     keys = cols.scope_key(scope)[at].tolist() if on_qualified else []
     last: dict[int, tuple[int, int]] = {}  # key -> (start, row) of the latest qualified call
@@ -207,6 +209,36 @@ def _sequential(cols: Columns, rules: Rules, rows: Ints, local: Ints, inside: Bo
     earlier[others[hit]] = rows[prev[hit]]
 
 
+def _periods(k: int, starts: Ints, local: Ints) -> Ints:
+    """The cap periods of calls: local hour (as its UTC start), day, week from Monday, month."""
+    if k == 0:
+        return starts - local % HOUR_S
+    day = local // DAY_S
+    if k == 1:
+        return day
+    if k == 2:  # the caps are hourly, daily, weekly, monthly
+        return (day + 3) // 7
+    return day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def _over_one_cap(periods: Ints, candidate: Bools, cap: int) -> Bools:
+    """Which candidates a lone cap refuses, without a loop.
+
+    The others are history calls that took a slot. A candidate qualifies exactly when the
+    history calls before it in its period plus the candidates before it in its period are
+    fewer than the cap: until the period is full every candidate takes a slot, after it none.
+    """
+    order = np.argsort(periods, kind="stable")  # by period, call order within one
+    grouped = periods[order]
+    new = np.ones(len(order), dtype=np.bool_)
+    new[1:] = grouped[1:] != grouped[:-1]
+    position = np.arange(len(order))
+    before = position - np.flatnonzero(new)[np.cumsum(new) - 1]  # earlier in the period
+    over = np.zeros(len(order), dtype=np.bool_)
+    over[order] = candidate[order] & (before >= cap)
+    return over
+
+
 def _outcomes(cols: Columns, rules: Rules, at: Ints, bits: Ints, qualified: Bools,
               earlier: Ints, revenue: Mapping[int, int]) -> list[Outcome]:
     """One Outcome per row ``at``: the amounts of the qualified ones, reasons shared per bits."""
@@ -227,13 +259,12 @@ def _outcomes(cols: Columns, rules: Rules, at: Ints, bits: Ints, qualified: Bool
         for n, call_id in zip(won.tolist(), ids[won].tolist(), strict=True):
             billed = revenue.get(call_id)
             paid[n] = 0 if billed is None else round_ratio(billed, numerator, denominator)
-    kinds, which = np.unique(bits, return_inverse=True)
-    reasons = np.empty(len(kinds), dtype=object)
-    for k, value in enumerate(kinds.tolist()):
-        reasons[k] = reasons_of(value)
+    reasons = np.empty(int(bits.max(initial=0)) + 1, dtype=object)  # one tuple per bits value
+    for value in np.flatnonzero(np.bincount(bits)).tolist():
+        reasons[value] = reasons_of(value)
     repeats = np.full(len(ids), None, dtype=object)
     found = earlier >= 0
     repeats[found] = cols.id[earlier[found]]
     return list(map(tuple.__new__, repeat(Outcome),
-                    zip(ids.tolist(), qualified.tolist(), paid, reasons[which].tolist(),
+                    zip(ids.tolist(), qualified.tolist(), paid, reasons[bits].tolist(),
                         repeats.tolist(), strict=True)))
