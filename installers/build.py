@@ -76,8 +76,12 @@ def app_version() -> str:
                          "pip install -e .[build]") from None
 
 
-def pyinstaller(out: Path) -> Path:
+def pyinstaller(out: Path, *, reuse: bool = False) -> Path:
     """Run the spec; return the one-folder bundle (macOS: the .app)."""
+    bundle = out / "dist" / ("ppcdesk.app" if MACOS else "ppcdesk")
+    if reuse and bundle.exists():
+        say(f"reusing {bundle} (--reuse-bundle)")
+        return bundle
     try:
         version("pyinstaller")
     except PackageNotFoundError:
@@ -87,7 +91,6 @@ def pyinstaller(out: Path) -> Path:
     started = time.monotonic()
     run(sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
         "--distpath", dist, "--workpath", work, INSTALLERS / "ppcdesk.spec")
-    bundle = dist / ("ppcdesk.app" if MACOS else "ppcdesk")
     say(f"PyInstaller: {bundle} ({mib(bundle)}) in {time.monotonic() - started:.0f} s")
     return bundle
 
@@ -116,8 +119,12 @@ def portable_check(bundle_copy: Path) -> None:
     program = executable(bundle_copy)
     marker_dir = bundle_copy.parent if MACOS else program.parent
     (marker_dir / "portable.txt").write_text("# ppcdesk portable mode\n", "utf-8")
-    info = json.loads(run(program, "info", "--json", env=clean_env()))
     expected = (marker_dir / "ppcdesk-data").resolve()
+    run(program, "demo", "--calls", "200", env=clean_env())  # writes the demo workspace
+    demo = expected / "data" / "demo.sqlite"
+    if not demo.is_file():
+        raise SystemExit(f"[build] portable mode: the demo workspace is not at {demo}")
+    info = json.loads(run(program, "--db", demo, "info", "--json", env=clean_env()))
     paths = {name: Path(p) for name, p in info["paths"].items()}
     outside = {n: str(p) for n, p in paths.items() if expected not in (p, *p.parents)}
     if outside:
@@ -126,12 +133,18 @@ def portable_check(bundle_copy: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------ Linux
+# Files that load only in a Wayland session (their libraries are Recommends, not Depends):
+# Qt's Wayland libraries, and every plugin in a wayland-* folder or named for it.
+OPTIONAL_LIBS = ("libQt6Wayland", "libQt6Wl")
+
+
 def check_depends(bundle: Path) -> None:
     """Every library the bundle links is inside it or in the .deb's Depends (Recommends for
     the optional Wayland and GL integrations). Maps sonames to packages with dpkg -S."""
     files = [p for p in bundle.rglob("*") if p.is_file() and elfdeps.is_elf(p)]
     inside = {p.name for p in bundle.rglob("*")}
     missing = elfdeps.missing_from(files, inside)
+    where_in = {p.name: p.relative_to(bundle).as_posix() for p in files}
     loader = run("/sbin/ldconfig", "-p")
     where = {}
     for line in loader.splitlines()[1:]:
@@ -151,9 +164,8 @@ def check_depends(bundle: Path) -> None:
             found = found or subprocess.run(["dpkg", "-S", path], text=True,
                                             capture_output=True, check=False).stdout
             owner = found.split(":")[0].strip()
-        only_optional = all(u.startswith(("libqwayland", "libqt-plugin-wayland", "libqxcb-",
-                                          "libQt6Wayland", "libQt6Wl"))
-                            or "wayland" in u or "shell" in u for u in users)
+        only_optional = all(u.startswith(OPTIONAL_LIBS) or "wayland" in where_in[u]
+                            for u in users)
         if owner in allowed or (owner in optional and only_optional):
             continue
         if not owner and only_optional:
@@ -233,7 +245,7 @@ def nsis_check(bundle: Path, out: Path, ver: str) -> None:
         say("makensis not found (Debian: nsis): the NSIS script was not compiled here")
         return
     target = out / "nsis-check.exe"
-    run(makensis, "-V2", "-XSetCompress off", f"-DVERSION={ver}", f"-DBUNDLE={bundle}",
+    run(makensis, "-V2", f"-DVERSION={ver}", f"-DBUNDLE={bundle}",
         f"-DOUTFILE={target}", "-DCHECK_ONLY", INSTALLERS / "windows" / "ppcdesk.nsi")
     target.unlink()
     say("NSIS script compiles against the bundle's layout (makensis)")
@@ -263,7 +275,7 @@ def clean_root_check(target: Path, out: Path, args: argparse.Namespace) -> None:
 
 
 def linux(args: argparse.Namespace, out: Path, ver: str) -> None:
-    bundle = pyinstaller(out)
+    bundle = pyinstaller(out, reuse=args.reuse_bundle)
     self_test(executable(bundle))
     check_depends(bundle)
     if not args.ci:
@@ -315,6 +327,8 @@ def main() -> None:
     parser.add_argument("--skip-chroot", action="store_true",
                         help="Linux: do not install the .deb into a clean debootstrap root")
     parser.add_argument("--keep-root", action="store_true", help="keep the clean root after")
+    parser.add_argument("--reuse-bundle", action="store_true",
+                        help="Linux: package the bundle already in --out (no PyInstaller run)")
     parser.add_argument("--mirror", default=clean_root.MIRROR, help="Debian mirror")
     args = parser.parse_args()
     out = args.out.resolve()

@@ -31,6 +31,8 @@ DEPENDS = (
     "libxcb-randr0", "libxcb-render0", "libxcb-render-util0", "libxcb-shape0", "libxcb-shm0",
     "libxcb-sync1", "libxcb-util1", "libxcb-xfixes0", "libxcb-xkb1", "libxkbcommon0",
     "libxkbcommon-x11-0", "libpulse0",
+    "libdrm2",  # FFmpeg's libavutil
+    "libbrotli1", "libgssapi-krb5-2",  # QtNetwork, which QtMultimedia links
 )
 # Wayland sessions and the OS keyring: ppcdesk runs without them (XWayland; secrets for the
 # session only), so they are recommended, not required.
