@@ -21,6 +21,7 @@ from ppcdesk.core.model import DispositionCode
 from ppcdesk.core.progress import Job, Progress
 from ppcdesk.recordings import retention
 from ppcdesk.recordings.cache import RecordingCache
+from ppcdesk.recordings.mix import MixStore
 from ppcdesk.recordings.retention import CachedFile, RetentionPolicy
 from ppcdesk.recordings.waveform import PeaksStore
 from ppcdesk.services import calls_csv
@@ -56,6 +57,7 @@ class ReviewService:
         self.paths = paths
         self.clock = clock
         self.peaks = PeaksStore(paths.recordings / "peaks")
+        self.mixes = MixStore(paths.recordings / "mixes")
 
     def _now(self) -> int:
         return to_epoch(self.clock.now())
@@ -260,4 +262,5 @@ class ReviewService:
                 conn.exec_driver_sql("UPDATE recordings SET file_state = 'expired', "
                                      "local_path = NULL WHERE sid = ?", (item.sid,))
                 freed += cache.remove(item.sid)
+        freed += self.mixes.clear()  # balance mixes: rebuilt on demand, never kept past a prune
         return ChangeSet.of(Entity.RECORDINGS, expired=len(drops), freed_bytes=freed)

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import wave
+from pathlib import Path
 
+import numpy as np
 import pytest
 from ppcdesk.config.paths import resources_dir
+from ppcdesk.recordings.mix import MixStore
+from ppcdesk.ui.playback.balance import Balancer
 from ppcdesk.ui.playback.player import Player
 
 CLIPS = {c["file"]: c for c in json.loads(
@@ -57,3 +62,52 @@ def test_a_clip_plays_seeks_changes_speed_and_ends(qtbot, player: Player,  # typ
     with qtbot.waitSignal(player.ended, timeout=10_000):
         pass
     assert not player.playing
+
+
+def dual_channel_wav(path: Path, seconds: int = 4, rate: int = 8000) -> Path:
+    """A caller tone on channel 1 and silence from the agent on channel 2."""
+    t = np.arange(seconds * rate) / rate
+    caller = (np.sin(2 * np.pi * 440 * t) * 12000).astype("<i2")
+    frames = np.stack([caller, np.zeros_like(caller)], axis=1)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames.tobytes())
+    return path
+
+
+def rms_of(path: Path) -> float:
+    with wave.open(str(path)) as audio:
+        samples = np.frombuffer(audio.readframes(audio.getnframes()), "<i2")
+    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+
+
+@pytest.mark.qt_log_ignore("No audio device detected", "pipewire", "PulseAudioService")
+def test_the_balance_plays_a_mix_from_the_same_place(qtbot, player: Player,  # type: ignore[no-untyped-def]
+                                                     tmp_path: Path) -> None:
+    clip = dual_channel_wav(tmp_path / "dual.wav")
+    balancer = Balancer(MixStore(tmp_path / "mixes"))
+    balancer.ready.connect(player.swap)
+    with qtbot.waitSignal(player.duration_changed, timeout=10_000,
+                          check_params_cb=lambda d: d > 0):
+        player.load(clip)
+    balancer.set_source("dualclip01", clip)
+    player.play()
+    qtbot.waitUntil(lambda: player.position > 1_000, timeout=10_000)
+
+    with qtbot.waitSignal(balancer.ready, timeout=10_000) as agent_only:
+        balancer.set_balance(1.0)  # decodes once, then mixes
+    mixed = agent_only.args[0]
+    assert rms_of(mixed) < 1  # the caller's tone is gone: the agent was silent
+    qtbot.waitUntil(lambda: player.source == mixed and player.playing, timeout=10_000)
+    assert player.position >= 900  # it went on from where it was, not from the start
+
+    with qtbot.waitSignal(balancer.ready, timeout=10_000) as caller_only:
+        balancer.set_balance(-1.0)  # mixed from the decoded samples: no second decode
+    assert rms_of(caller_only.args[0]) == pytest.approx(12000 / np.sqrt(2), rel=0.02)
+    with qtbot.waitSignal(balancer.ready, timeout=1_000) as centred:
+        balancer.set_balance(0.0)
+    assert centred.args[0] == clip  # the centre is the original recording
+    qtbot.waitUntil(lambda: player.source == clip and player.playing, timeout=10_000)
+    player.stop()

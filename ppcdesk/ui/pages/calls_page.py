@@ -32,6 +32,7 @@ from ppcdesk.services.review_service import CallDetail, CallFilter, CallSort, Lo
 from ppcdesk.ui.models.calls_model import BLOCK, CallsTableModel, log_columns
 from ppcdesk.ui.pages.base import Page, empty_state, make_table
 from ppcdesk.ui.pages.calls_filters import FilterBar
+from ppcdesk.ui.playback.balance import Balancer
 from ppcdesk.ui.playback.player import Player
 from ppcdesk.ui.playback.waveform import load_peaks
 from ppcdesk.ui.views.call_detail import CallDetailView
@@ -78,6 +79,11 @@ class CallsPage(Page):
         self.detail.note_requested.connect(self._note)
         self.detail.dispute_requested.connect(self._dispute)
         self.detail.download_requested.connect(self._download)
+        self.balancer = Balancer(services.review.mixes, self)
+        self.detail.balance_requested.connect(self.balancer.set_balance)
+        self.balancer.ready.connect(self.player.swap)
+        self.balancer.failed.connect(self.detail.audio_message.setText)
+        self.balancer.failed.connect(lambda _m: self.detail.audio_message.show())
         self.queue = ReviewQueue(self, self.view, self.detail)
         self.empty = empty_state("No calls match. Calls arrive with a Twilio sync, or open "
                                  "the demo workspace to explore.")
@@ -215,16 +221,19 @@ class CallsPage(Page):
         self.detail.set_detail(detail, self.zone, masked=self.hiding)
         recording = detail.recordings[0] if detail.recordings else None
         if recording is None:
+            self.balancer.set_source("", None)
             self.detail.set_audio(None, 1, "No recording for this call")
             self.detail.show_download(visible=False)
             return
         path = self.services.review.audio_path(recording)
         self.detail.show_download(visible=path is None and recording.file_state != "deleted")
         if path is None:
+            self.balancer.set_source("", None)
             self.detail.set_audio(None, recording.channels,
                                   "The audio is not on this computer: Download recording")
             return
         self.detail.set_audio(path, recording.channels)
+        self.balancer.set_source(recording.sha256 or recording.sid, path)
         self._decoder = load_peaks(
             self.services.review.peaks, recording.sha256 or recording.sid, path,
             self.detail.waveform.set_peaks,

@@ -38,6 +38,8 @@ class Player(QObject):
         self._player: QMediaPlayer | None = None
         self._output: QAudioOutput | None = None
         self.source: Path | None = None
+        self._resume: tuple[int, bool] | None = None  # (position, playing) after a swap
+        self._queued: Path | None = None  # a swap asked while the last one was opening
         try:
             from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
         except ImportError as exc:  # a build without QtMultimedia
@@ -68,14 +70,40 @@ class Player(QObject):
 
         if status == QMediaPlayer.MediaStatus.EndOfMedia:
             self.ended.emit()
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia:
+            self._resume = self._queued = None  # failed (reported): the next swap goes ahead
+        elif status == QMediaPlayer.MediaStatus.LoadedMedia and self._resume is not None:
+            position, playing = self._resume
+            queued, self._resume, self._queued = self._queued, None, None
+            if queued is not None and queued != self.source:
+                # Replacing a file while it opens aborts FFmpeg noisily: swap once it is open.
+                self.load(queued)
+                self._resume = (position, playing)
+                return
+            self.seek(position)
+            if playing:
+                self.play()
 
     def load(self, path: Path | None) -> None:
         """Open ``path`` (None: unload). Playback starts with ``play()``."""
         self.source = path
+        self._resume = self._queued = None
         if self._player is None:
             return
         self._player.stop()
         self._player.setSource(QUrl() if path is None else QUrl.fromLocalFile(str(path)))
+
+    def swap(self, path: Path) -> None:
+        """Play ``path`` instead, from the same position, still playing if it was (a balance
+        mix of the same recording)."""
+        if self._resume is not None:  # the last swap is still opening: follow it, then this
+            self._queued = path
+            return
+        if path == self.source:
+            return
+        resume = (self.position, self.playing)
+        self.load(path)
+        self._resume = resume
 
     def play(self) -> None:
         if self._player is not None and self.source is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QProgressBar,
     QPushButton,
+    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from ppcdesk.core.model import DispositionCode
+from ppcdesk.recordings.mix import STEPS as BALANCE_STEPS
 from ppcdesk.services.review_service import CallDetail
 from ppcdesk.ui import format as fmt
 from ppcdesk.ui.models.calls_model import reasons_text
@@ -44,6 +46,7 @@ DISPOSITION_KEYS = (
 
 
 class CallDetailView(QWidget):
+    balance_requested = Signal(float)  # -1 caller alone .. 0 both .. 1 agent alone
     dispose_requested = Signal(object, object)  # DispositionCode, sale micros | None
     note_requested = Signal(str)
     dispute_requested = Signal(bool, str)
@@ -102,8 +105,18 @@ class CallDetailView(QWidget):
         self.progress = QProgressBar()
         self.progress.hide()
         self.channels_label = QLabel("")
+        self.balance = QSlider(Qt.Orientation.Horizontal)
+        self.balance.setRange(-BALANCE_STEPS, BALANCE_STEPS)
+        self.balance.setTracking(False)  # one mix when the slider is let go, not per pixel
+        self.balance.setFixedWidth(110)
+        self.balance.setToolTip("Caller ◀ balance ▶ agent (double-click: both)")
+        self.balance.valueChanged.connect(
+            lambda v: self.balance_requested.emit(v / BALANCE_STEPS))
+        self.balance_label = QLabel("Caller")
+        self.agent_label = QLabel("Agent")
         for widget in (self.play_button, back, forward, self.speed, self.to_buffer,
-                       self.position_label, self.channels_label, self.download, self.progress):
+                       self.position_label, self.channels_label, self.balance_label,
+                       self.balance, self.agent_label, self.download, self.progress):
             controls.addWidget(widget)
         controls.addStretch(1)
         grid.addLayout(controls)
@@ -111,7 +124,8 @@ class CallDetailView(QWidget):
         self.player.duration_changed.connect(self._duration)
         self.player.playing_changed.connect(
             lambda on: self.play_button.setText("Pause (Space)" if on else "Play (Space)"))
-        for widget in (self.play_button, back, forward, self.speed, self.to_buffer):
+        for widget in (self.play_button, back, forward, self.speed, self.to_buffer,
+                       self.balance):
             widget.setEnabled(self.player.available)
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the queue
         return box
@@ -221,6 +235,11 @@ class CallDetailView(QWidget):
         self.waveform.set_peaks(None, message or "Decoding…")
         self.waveform.set_buffer(self.buffer_s * 1000)
         self.channels_label.setText("caller ▲ / agent ▼" if channels == 2 else "")
+        dual = channels == 2 and path is not None
+        for widget in (self.balance, self.balance_label, self.agent_label):
+            widget.setVisible(dual)
+        with QSignalBlocker(self.balance):  # a new recording starts centred, without a mix
+            self.balance.setValue(0)
 
     def show_download(self, *, visible: bool) -> None:
         self.download.setVisible(visible)
