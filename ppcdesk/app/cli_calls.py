@@ -20,7 +20,12 @@ from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.core.phone import normalize
 from ppcdesk.core.reasons import Reason
 from ppcdesk.services.app_services import AppServices
-from ppcdesk.services.review_service import CallFilter, CallSort, RetentionPolicy
+from ppcdesk.services.review_service import (
+    CallFilter,
+    CallSort,
+    RetentionPolicy,
+    delete_warning,
+)
 
 _SWITCHES = (("recording", "has_recording", "have a recording"),
              ("reviewed", "reviewed", "were reviewed"),
@@ -73,6 +78,12 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                                          parser_class=type(recordings))
     fetch = ractions.add_parser("fetch", parents=[common], help="download the audio of the "
                                 "filtered calls' recordings")
+    fetch.add_argument("--delete-on-twilio", action="store_true",
+                       help="then delete on Twilio each recording whose downloaded copy "
+                            "checks out (size and SHA-256): it cannot be undone, and needs "
+                            "--yes")
+    fetch.add_argument("--yes", action="store_true",
+                       help="confirm --delete-on-twilio")
     _filters(fetch)
     policy = ractions.add_parser("policy", parents=[common], help="show or set the cache's "
                                  "size limit and retention")
@@ -137,12 +148,22 @@ def cmd_recordings(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
         services = workspace.services
         review = services.review
         if args.action == "fetch":
-            changes = run_with_bar(review.fetch_recordings_job(
-                call_filter(args, services), services.fetch_recording_job))
+            f = call_filter(args, services)
+            if args.delete_on_twilio and not args.yes:
+                raise PpcdeskError(delete_warning(*review.on_twilio(f)) + " Add --yes to "
+                                   "confirm.")
+            changes = run_with_bar(review.fetch_recordings_job(f, services.fetch_recording_job))
             got, failed = changes.counts.get("downloaded", 0), changes.counts.get("failed", 0)
-            return {**changes.counts, "_failed": failed > 0,
-                    "_text": f"Downloaded {got:,} recordings"
-                             + (f"; {failed:,} failed (see the log)" if failed else ".")}
+            text = (f"Downloaded {got:,} recordings"
+                    + (f"; {failed:,} failed (see the log)" if failed else "."))
+            if args.delete_on_twilio:
+                deleted = run_with_bar(services.delete_on_twilio_job(f))
+                changes = changes | deleted
+                kept = deleted.counts.get("unverified", 0) + deleted.counts.get("failed", 0)
+                failed += deleted.counts.get("failed", 0)
+                text += (f" Deleted {deleted.counts.get('deleted_on_twilio', 0):,} on Twilio"
+                         + (f"; {kept:,} kept there (see the log)." if kept else "."))
+            return {**changes.counts, "_failed": failed > 0, "_text": text}
         if args.action == "policy":
             policy = review.retention_policy()
             if args.max_mb is not None or args.keep_days is not None:

@@ -8,6 +8,7 @@ fits under the cap. The policy lives in ``recordings.json`` beside the settings 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -55,6 +56,17 @@ def plan_drops(files: list[CachedFile], policy: RetentionPolicy, now: int) -> li
             drops.append(item)
             total -= item.size_bytes
     return drops
+
+
+def verified(path: Path, size: int | None, sha256: str | None) -> bool:
+    """Whether ``path`` is the file that was downloaded: its size and SHA-256 as recorded."""
+    if size is None or not sha256 or not path.is_file() or path.stat().st_size != size:
+        return False
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest() == sha256
 
 
 def load_policy(folder: Path) -> RetentionPolicy:

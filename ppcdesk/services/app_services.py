@@ -28,7 +28,7 @@ from ppcdesk.recordings.cache import RecordingCache
 from ppcdesk.services.billing_service import BillingService
 from ppcdesk.services.kpi_service import KpiService
 from ppcdesk.services.recon_service import ReconService
-from ppcdesk.services.review_service import ReviewService
+from ppcdesk.services.review_service import CallFilter, ReviewService
 from ppcdesk.services.sync_service import SyncService
 from ppcdesk.storage import migrate, repositories
 from ppcdesk.storage.db import Database
@@ -328,6 +328,11 @@ class AppServices:
         named errors, MissingSecretError, or BadRecordError when Twilio has no audio for it.
         """
         return self._sync().fetch_recording_job(sid)
+
+    def delete_on_twilio_job(self, f: CallFilter) -> Job[ChangeSet]:
+        """Delete on Twilio the recordings of filter ``f`` whose local copy checks out (size
+        and SHA-256); they become "local_only". Ask the user first: it cannot be undone."""
+        return self.review.delete_on_twilio_job(f, self._sync().delete_recording)
 
     def recordings_cache_bytes(self) -> int:
         """Bytes of downloaded recording audio in the cache folder."""

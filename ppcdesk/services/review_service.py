@@ -32,9 +32,17 @@ from ppcdesk.storage.review_log import Key
 from ppcdesk.storage.review_store import SORTS, CallFilter, CallSort, LogRow
 
 __all__ = ["SORTS", "CallDetail", "CallFilter", "CallSort", "Key", "LogRow", "RecordingInfo",
-           "RetentionPolicy", "ReviewService", "UnknownCallError"]
+           "RetentionPolicy", "ReviewService", "UnknownCallError", "delete_warning"]
 log = logging.getLogger(__name__)
 EXPORT_BLOCK = 2000
+
+
+def delete_warning(recordings: int, seconds: int) -> str:
+    """What deleting on Twilio means, in numbers (the CLI's refusal, the UI's question)."""
+    return (f"This deletes {recordings:,} recordings ({seconds / 60:,.0f} minutes) on Twilio, "
+            "for good, each once its downloaded copy checks out (size and SHA-256). Twilio "
+            "charges for storage beyond 10,000 minutes, so this saves money; this computer "
+            "then keeps the only copy, and the retention policy never drops it.")
 
 
 class UnknownCallError(PpcdeskError):
@@ -204,7 +212,7 @@ class ReviewService:
             return None
         if recording.file_state == "bundled":
             path = resources_dir() / recording.local_path
-        elif recording.file_state == "cached":
+        elif recording.file_state in {"cached", "local_only"}:
             path = self.paths.recordings / recording.local_path
         else:
             return None
@@ -238,6 +246,57 @@ class ReviewService:
                 log.warning("recording %s not downloaded: %s", sid, exc)
         yield Progress(len(sids), len(sids), "Downloads done")
         return ChangeSet.of(Entity.RECORDINGS, downloaded=len(sids) - failed, failed=failed)
+
+    def on_twilio(self, f: CallFilter, *, downloaded: bool = False) -> tuple[int, int]:
+        """(recordings, seconds) of the filter that Twilio keeps (only those downloaded)."""
+        clause, params = review_store.where(f)
+        states = "('cached')" if downloaded else "('remote', 'cached', 'expired')"
+        with self.db.read() as conn:
+            n, seconds = conn.exec_driver_sql(
+                f"SELECT count(*), coalesce(sum(r.duration_s), 0) FROM recordings r "
+                f"JOIN calls c ON c.sid = r.call_sid WHERE r.file_state IN {states} "
+                f"AND {clause}", tuple(params)).one()
+        return int(n), int(seconds)
+
+    def delete_on_twilio_job(self, f: CallFilter,
+                             delete_one: Callable[[str], None]) -> Job[ChangeSet]:
+        """Delete on Twilio each recording of the filter whose local copy is verified.
+
+        The state model (``recordings.file_state``): ``remote`` on Twilio only; ``cached`` on
+        Twilio and here; ``expired`` audio dropped here by the retention policy, still on
+        Twilio; ``local_only`` deleted on Twilio after download, so this copy is the only one
+        (the retention policy never drops it, and nothing tries to download it again);
+        ``bundled`` demo audio. A copy is verified when its size and SHA-256 match what was
+        recorded when it was downloaded; one that does not is left alone on Twilio and
+        counted. Each deletion is committed at once, so a cancel or a crash loses nothing.
+        """
+        clause, params = review_store.where(f)
+        with self.db.read() as conn:
+            rows = list(conn.exec_driver_sql(
+                f"SELECT r.sid, r.local_path, r.size_bytes, r.sha256 FROM recordings r "
+                f"JOIN calls c ON c.sid = r.call_sid WHERE r.file_state = 'cached' "
+                f"AND {clause} ORDER BY r.id", tuple(params)))
+        deleted = unverified = failed = 0
+        for done, (sid, local_path, size, sha) in enumerate(rows):
+            yield Progress(done, len(rows), f"Deleting on Twilio: {done + 1:,} of {len(rows):,}")
+            if not retention.verified(self.paths.recordings / (local_path or "-"), size, sha):
+                unverified += 1
+                log.warning("recording %s kept on Twilio: its local copy does not check out",
+                            sid)
+                continue
+            try:
+                delete_one(sid)
+            except PpcdeskError as exc:
+                failed += 1
+                log.warning("recording %s not deleted on Twilio: %s", sid, exc)
+                continue
+            with self.db.write() as conn:
+                conn.exec_driver_sql("UPDATE recordings SET file_state = 'local_only' "
+                                     "WHERE sid = ? AND file_state = 'cached'", (sid,))
+            deleted += 1
+        yield Progress(len(rows), len(rows), "Done")
+        return ChangeSet.of(Entity.RECORDINGS, deleted_on_twilio=deleted,
+                            unverified=unverified, failed=failed)
 
     def retention_policy(self) -> RetentionPolicy:
         return retention.load_policy(self.paths.config)

@@ -175,6 +175,17 @@ class SyncService:
         yield Progress(1, 1, f"Downloaded recording {sid}")
         return self.paths.recordings / audio.local_path
 
+    def delete_recording(self, sid: str) -> None:
+        """Delete recording ``sid`` on its Twilio account (ReviewService checks the copy first)."""
+        with self.db.read() as conn:
+            account_id = conn.exec_driver_sql(
+                "SELECT c.account_id FROM recordings r JOIN calls c ON c.sid = r.call_sid "
+                "WHERE r.sid = ?", (sid,)).scalar()
+        if account_id is None:
+            raise NoAccountError(f"recording {sid} belongs to no Twilio account of this "
+                                 "workspace")
+        self.provider_factory(self._credentials(self._one(account_id))).delete_recording(sid)
+
     def default_first_sync(self) -> date:
         """Where a first sync starts when neither the account nor the caller says."""
         return (self.clock.now() - timedelta(days=sync.DEFAULT_FIRST_SYNC_DAYS)).date()

@@ -57,6 +57,7 @@ __all__ = ["Child", "FakeCall", "FakeNumber", "FakeRecording", "FakeTwilio", "Ge
 _CLIP = Path(__file__).resolve().parents[2] / "resources" / "demo_audio" / "clip_3.mp3"
 _ROUTE = re.compile(r"/2010-04-01/Accounts/(AC\w+)(?:\.json|/(\w+)\.json|/Recordings/(RE\w+)\.mp3)")
 _TOKEN = re.compile(r"PA(\w+)T(-?\d+)")
+_RECORDING = re.compile(r"/2010-04-01/Accounts/(AC\w+)/Recordings/(RE\w+)\.json")
 _LISTINGS = {"Calls": ("calls", "StartTime", "start_time", {
                  "To": "to", "From": "from_", "ParentCallSid": "parent_call_sid",
                  "Status": "status"}),
@@ -244,6 +245,9 @@ class FakeTwilio:
         parts = urlsplit(target)
         if parts.path.startswith("/__media/"):  # the signed link a media request redirects to
             return 200, {"Content-Type": "audio/mpeg"}, self.media
+        deleting = _RECORDING.fullmatch(parts.path) if method == "DELETE" else None
+        if deleting is not None:
+            return self._delete(authorization, *deleting.groups())
         route = _ROUTE.fullmatch(parts.path)
         if method != "GET" or route is None:
             return 404, {}, _error(404)
@@ -282,6 +286,17 @@ class FakeTwilio:
                            "owner_account_sid": self.account_sid, "sid": self.account_sid,
                            "status": self.account_status, "type": "Full",
                            "uri": f"{API}/Accounts/{self.account_sid}.json"}).encode()
+
+    def _delete(self, authorization: str | None, account: str,
+                sid: str) -> tuple[int, dict[str, str], bytes]:
+        """DELETE a recording: 204 and it is gone (its audio too), 404 if it was not there."""
+        if not self._authorized(authorization):
+            return 401, {}, _error(401)
+        with self._lock:
+            if account != self.account_sid or sid not in self.recordings.rows:
+                return 404, {}, _error(404)
+            self.recordings.remove(sid)
+        return 204, {}, b""
 
     def _media(self, sid: str) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
@@ -380,6 +395,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self) -> None:
+        self.do_GET()
+
+    def do_DELETE(self) -> None:
         self.do_GET()
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -103,6 +103,11 @@ class MemoryProvider:
         self.downloads.append(sid)
         return len(data)
 
+    def delete_recording(self, sid: str) -> None:
+        self._request("delete", sid)
+        self.recordings_list = [r for r in self.recordings_list if r.sid != sid]
+        self.audio.pop(sid, None)
+
     def _pages(self, what: str, records: Sequence[T], cursor: str | None,
                bad: tuple[BadRecordError, ...], *window: object) -> Iterator[Page[T]]:
         # The cursor is an offset into the listing; computed when the listing is made, so

@@ -139,3 +139,7 @@ class TelephonyProvider(Protocol):
     def download_recording(self, sid: str, target: Path) -> int:
         """Write the recording's MP3 to ``target`` (the caller makes it atomic); bytes written."""
         ...
+
+    def delete_recording(self, sid: str) -> None:
+        """Delete the recording on the provider for good (one already gone is not an error)."""
+        ...

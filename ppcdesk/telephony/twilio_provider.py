@@ -222,6 +222,16 @@ class TwilioProvider:
                 return written
         raise NetworkDownError(f"the download of recording {sid} kept breaking off")
 
+    def delete_recording(self, sid: str) -> None:
+        """DELETE the recording (Twilio answers 204); a 404 means it is gone already."""
+        if not SID["RE"].fullmatch(sid):
+            raise BadRecordError(sid, "not a recording SID")
+        try:
+            _read(lambda: self._account.recordings(sid).delete())
+        except ProviderError as exc:
+            if "HTTP 404" not in str(exc):
+                raise
+
     # ------------------------------------------------------------------ paging
     def _pages(self, listing: Any, resource: str, cursor: str | None,
                mapper: Callable[[object], T], first: Callable[[], Any]) -> Iterator[Page[T]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,19 @@ def test_the_recordings_policy_is_kept(tmp_path: Path,
     shown = run(capsys, home, db, "recordings", "policy")
     assert (shown["max_megabytes"], shown["keep_days"]) == (250, 60)
     assert run(capsys, home, db, "recordings", "prune")["expired"] == 0  # demo audio is bundled
+
+
+def test_delete_on_twilio_needs_yes_and_says_what_it_would_delete(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home, db = tmp_path / "home", tmp_path / "a.sqlite"
+    run(capsys, home, db, *DEMO)
+    with sqlite3.connect(db) as conn:  # three recordings still only on Twilio
+        conn.execute("UPDATE recordings SET file_state = 'remote', duration_s = 120 WHERE id IN "
+                     "(SELECT id FROM recordings ORDER BY id LIMIT 3)")
+    code = main(["--home", str(home), "--db", str(db), "recordings", "fetch",
+                 "--delete-on-twilio"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "This deletes 3 recordings (6 minutes) on Twilio" in err
+    assert "beyond 10,000 minutes" in err
+    assert "--yes" in err
