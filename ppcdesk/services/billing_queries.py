@@ -85,7 +85,7 @@ def _price(terms: Terms) -> str:
         return (f"${tiers[0].amount_micros / 1_000_000:,.2f}-"
                 f"${tiers[-1].amount_micros / 1_000_000:,.2f} by duration")
     if price.revenue_share is not None:
-        return f"{price.revenue_share * 100:g}% of revenue"
+        return f"{format((price.revenue_share * 100).normalize(), 'f')}% of revenue"
     return "-"
 
 
