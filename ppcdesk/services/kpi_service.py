@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 
 from ppcdesk.billing.contract_file import ContractFileError
 from ppcdesk.billing.job import terms_of
@@ -16,13 +19,14 @@ from ppcdesk.config.paths import Paths
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock
 from ppcdesk.core.errors import DataError
-from ppcdesk.core.progress import Job, Progress
+from ppcdesk.core.progress import CancelledError, Job, Progress
 from ppcdesk.kpi import catalog, queries, rollups, spend, zones
 from ppcdesk.kpi.catalog import Kpi, Unit
 from ppcdesk.kpi.queries import Filters, Period
 from ppcdesk.storage.db import Database
 
 Number = int | float | None
+Cancel = Callable[[], bool]
 DEFAULT_BUFFER_S = 90  # the trade's usual buffer, when no contract names one
 PRESETS = ("yesterday", "last 7 days", "last 30 days", "last 90 days", "month to date",
            "last month", "year to date", "last 365 days")
@@ -37,8 +41,18 @@ def number(kpi: Kpi, value: Fraction | None) -> Number:
     return float(value)
 
 
-def figures(m: dict[str, int], *, spend_known: bool) -> dict[str, Number]:
-    return {k.key: number(k, catalog.evaluate(k, m, spend_known=spend_known))
+# The figures that need unique callers (not summable: a pass over the calls of their own).
+UNIQUE_KEYS = tuple(k.key for k in catalog.FIGURES
+                    if "unique_callers" in k.expr.keys())  # noqa: SIM118 - Expr.keys
+CANCEL_CHECK_STEPS = 2_000  # SQLite VM steps between looks at a cancel flag (well under 1 ms)
+
+
+def figures(m: dict[str, int], *, spend_known: bool, unique: bool = True
+            ) -> dict[str, Number]:
+    """Every figure of the catalogue over measures ``m``; ``unique=False``: those needing
+    unique callers are None (not counted yet)."""
+    return {k.key: None if not unique and k.key in UNIQUE_KEYS
+            else number(k, catalog.evaluate(k, m, spend_known=spend_known))
             for k in catalog.FIGURES}
 
 
@@ -76,6 +90,10 @@ class Dashboard:
     histogram: tuple[tuple[int, int | None, int], ...]  # (from s, to s or None, answered)
     buffer_s: int
     buffer_from: str  # whose buffer: a contract's name, "most buyer contracts", or "usual"
+    filters: Filters = field(default_factory=Filters)
+    counted: bool = True  # unique callers counted (else UNIQUE_KEYS are None: see with_unique)
+    sums: tuple[dict[str, int], dict[str, int]] = ({}, {})  # measures now and before
+    spend_known: tuple[bool, bool] = (True, True)
 
 
 class KpiService:
@@ -129,16 +147,47 @@ class KpiService:
                      for key, m in sorted(found.groups.items(), key=lambda kv: _order(kv[0])))
         return KpiReport(period, by, rows, found.source)
 
-    def dashboard(self, period: Period, filters: Filters | None = None) -> Dashboard:
-        """The tiles (with the previous period) and every chart's data, in few queries."""
+    @contextmanager
+    def _reading(self, cancel: Cancel | None) -> Iterator[Connection]:
+        """A read connection whose queries stop (CancelledError) as soon as ``cancel()``.
+
+        A newer dashboard request cancels the older one this way: SQLite checks the flag every
+        few thousand steps, so an abandoned count stops within a millisecond instead of running
+        to its end beside the new one.
+        """
+        with self.db.read() as conn:
+            raw = conn.connection.dbapi_connection
+            if cancel is not None and raw is not None:
+                raw.set_progress_handler(lambda: int(cancel()), CANCEL_CHECK_STEPS)
+            try:
+                yield conn
+            except OperationalError:
+                if cancel is not None and cancel():
+                    raise CancelledError from None
+                raise
+            finally:
+                if cancel is not None and raw is not None:
+                    raw.set_progress_handler(None, 0)
+            if cancel is not None and cancel():
+                raise CancelledError
+
+    def dashboard(self, period: Period, filters: Filters | None = None, *, unique: bool = True,
+                  cancel: Cancel | None = None) -> Dashboard:
+        """The tiles (with the previous period) and every chart's data, in few queries.
+
+        ``unique=False`` leaves out unique callers (the one pass over calls; everything else
+        reads the rollups): the page paints at once, then calls ``with_unique``. ``cancel``:
+        stop (CancelledError) when it returns True.
+        """
         filters = filters or Filters()
         previous = period.previous()
         grain = "day" if period.days <= 92 else "week" if period.days <= 400 else "month"
-        with self.db.read() as conn:
+        with self._reading(cancel) as conn:
             cur = queries.sums(conn, period, filters, unique=False)
             before = queries.sums(conn, previous, filters, unique=False)
-            (cur.groups[None]["unique_callers"], before.groups[None]["unique_callers"]
-             ) = queries.unique_callers_pair(conn, period, previous, filters)
+            if unique:
+                (cur.groups[None]["unique_callers"], before.groups[None]["unique_callers"]
+                 ) = queries.unique_callers_pair(conn, period, previous, filters)
             by_time = queries.sums(conn, period, filters, grain, unique=False,
                                    only=("calls", "billable", "revenue_micros"))
             heat = queries.sums(conn, period, filters, "hour_of_week", unique=False,
@@ -169,10 +218,24 @@ class KpiService:
         hist = tuple((lo, edges[i + 1] if i + 1 < len(edges) else None, m[f"dur_{i}"])
                      for i, lo in enumerate(edges))
         return Dashboard(
-            period, previous, figures(m, spend_known=cur.spend_known),
-            figures(before.groups[None], spend_known=before.spend_known),
+            period, previous, figures(m, spend_known=cur.spend_known, unique=unique),
+            figures(before.groups[None], spend_known=before.spend_known, unique=unique),
             bool(m["evaluated"]), grain, series,
-            tuple(tuple(r) for r in calls_grid), rate, tuple(ranked), hist, buffer_s, buffer_from)
+            tuple(tuple(r) for r in calls_grid), rate, tuple(ranked), hist, buffer_s, buffer_from,
+            filters, unique, (m, before.groups[None]), (cur.spend_known, before.spend_known))
+
+    def with_unique(self, board: Dashboard, cancel: Cancel | None = None) -> Dashboard:
+        """``board`` with unique and repeat callers counted (one pass over both periods)."""
+        if board.counted:
+            return board
+        with self._reading(cancel) as conn:
+            now, before = queries.unique_callers_pair(conn, board.period, board.previous,
+                                                      board.filters)
+        sums = ({**board.sums[0], "unique_callers": now},
+                {**board.sums[1], "unique_callers": before})
+        return replace(board, counted=True, sums=sums,
+                       current=figures(sums[0], spend_known=board.spend_known[0]),
+                       before=figures(sums[1], spend_known=board.spend_known[1]))
 
     # ---------------------------------------------------------------- writes
     def rebuild_job(self, zone: str) -> Job[ChangeSet]:

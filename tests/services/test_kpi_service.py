@@ -10,7 +10,7 @@ import pytest
 from ppcdesk.config import paths as paths_mod
 from ppcdesk.core.clock import FixedClock
 from ppcdesk.core.errors import DataError
-from ppcdesk.core.progress import run_job
+from ppcdesk.core.progress import CancelledError, run_job
 from ppcdesk.kpi.queries import Filters, Period
 from ppcdesk.services.app_services import AppServices
 from ppcdesk.storage import migrate
@@ -155,3 +155,33 @@ def test_spend_entered_by_hand_replaces_that_days_amount(app: AppServices) -> No
     assert app.kpi.report(day).rows[0].values["media_cost"] == 300_000_000
     with pytest.raises(DataError, match="cannot be negative"):
         app.kpi.add_spend(day.start, -1)
+
+
+def test_unique_callers_can_follow_the_rest_and_add_up_the_same(app: AppServices) -> None:
+    whole = app.kpi.dashboard(MONTH)
+    quick = app.kpi.dashboard(MONTH, unique=False)
+    assert not quick.counted
+    assert quick.current["unique_callers"] is None  # not counted yet, not 0
+    assert quick.before["repeat_callers"] is None
+    assert quick.current["total_calls"] == whole.current["total_calls"]
+    counted = app.kpi.with_unique(quick)
+    assert counted.counted
+    assert counted.current == whole.current
+    assert counted.before == whole.before
+
+
+def test_a_cancelled_request_stops_with_cancelled_error(app: AppServices) -> None:
+    with pytest.raises(CancelledError):
+        app.kpi.dashboard(MONTH, cancel=lambda: True)
+    looks = 0
+
+    def later() -> bool:  # lets SQLite start, then says stop
+        nonlocal looks
+        looks += 1
+        return looks > 3
+
+    quick = app.kpi.dashboard(MONTH, unique=False)
+    with pytest.raises(CancelledError):
+        app.kpi.with_unique(quick, later)
+    assert looks > 3  # SQLite asked while counting, not only before and after
+    assert app.kpi.with_unique(quick, lambda: False).counted  # the connection is usable again

@@ -58,3 +58,28 @@ def test_hover_names_the_exact_value_under_the_mouse(qtbot, window):
     assert page.trend.describe(0.1, 0).startswith(f"{page.data.grain}: {first[0]}")
     monday_noon = page.data.heat_calls[0][12]
     assert page.heat_calls.describe(12, 0) == f"Mon 12:00-12:59   {monday_noon:,} calls"
+
+
+def test_unique_callers_follow_the_tiles_and_match_the_service(qtbot, window, services):
+    page = window.pages["dashboard"]
+    loaded(qtbot, page, 1)
+    qtbot.waitUntil(lambda: page.unique_loads >= 1, timeout=20_000)
+    expected = services.kpi.dashboard(page.data.period)
+    assert page.tiles["unique_callers"].value.text() == (
+        f"{expected.current['unique_callers']:,}")
+    assert page.tiles["unique_callers"].delta.text() != ""
+
+
+def test_a_newer_filter_wins_over_an_older_one_still_running(qtbot, window, services):
+    page = window.pages["dashboard"]
+    loaded(qtbot, page, 1)
+    before = page.loads
+    page.combos["publisher"].setCurrentIndex(1)
+    page.combos["publisher"].setCurrentIndex(2)  # before the first answer arrives
+    chosen = page.combos["publisher"].currentData()
+    qtbot.waitUntil(lambda: page.data.filters.publisher_id == chosen
+                    and page.data.counted, timeout=20_000)
+    assert page.loads == before + 1  # the first request was cancelled or dropped: one paint
+    expected = services.kpi.dashboard(page.data.period, page.data.filters)
+    assert page.data.current == expected.current
+    assert [r[0] for r in page.ranking.rows] == [page.combos["publisher"].currentText()]

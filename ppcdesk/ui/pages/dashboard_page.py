@@ -2,12 +2,16 @@
 
 Every figure comes from ``services.kpi.dashboard`` on the read lane; a filter change submits a
 new query under the page's key, so a slower older answer is dropped, never painted over a newer
-one. The page reloads when shown after a sync, import, evaluation or spend entry changed calls,
+one, and cancels the older query inside SQLite (it stops within a millisecond instead of
+running on beside the new one). The rollups answer the tiles and charts in a few ms, so they
+are painted at once; unique callers (a pass over the calls themselves) follow a moment later.
+The page reloads when shown after a sync, import, evaluation or spend entry changed calls,
 outcomes or spend (change-sets, ``depends_on``).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, ClassVar
@@ -26,11 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from ppcdesk.core.changes import ChangeSet, Entity
-from ppcdesk.core.progress import Job, Progress
+from ppcdesk.core.progress import CancelledError, Job, Progress
 from ppcdesk.kpi.catalog import BY_KEY, Unit
 from ppcdesk.kpi.queries import Filters, Period
 from ppcdesk.services.app_services import AppServices
-from ppcdesk.services.kpi_service import PRESETS, Dashboard, Number
+from ppcdesk.services.kpi_service import PRESETS, UNIQUE_KEYS, Dashboard, Number
 from ppcdesk.ui import format as fmt
 from ppcdesk.ui.charts.kpi_charts import HeatmapChart, HistogramChart, RankingChart, TrendChart
 from ppcdesk.ui.pages.base import Page
@@ -156,6 +160,8 @@ class DashboardPage(Page):
         body.addLayout(charts, 1)
         self.layout_.addWidget(self.body, 1)
         self.data: Dashboard | None = None
+        self.unique_loads = 0  # how many unique-caller counts were painted (tests wait on it)
+        self._cancel = threading.Event()
         self._options_loaded = False
         self._building = False
 
@@ -219,14 +225,23 @@ class DashboardPage(Page):
         custom = (_day(self.start_edit.date()), _day(self.end_edit.date()))
         filters = self.filters()
         services = self.services
+        self._cancel.set()  # the older request, if it still runs, stops here
+        cancel = self._cancel = threading.Event()
 
         def fetch() -> tuple[str, Any]:
-            if services.is_empty():
+            try:
+                return fetch_or_cancel()
+            except CancelledError:
+                return "cancelled", None
+
+        def fetch_or_cancel() -> tuple[str, Any]:
+            zone = services.zone()
+            newest = services.kpi.newest_day(zone)
+            # Counting every call to learn that there are some cost ~50 ms a filter change.
+            if newest is None and services.is_empty():
                 return "empty", None
             if not services.kpi.rollups_ready():
                 return "build", None
-            zone = services.zone()
-            newest = services.kpi.newest_day(zone)
             today = services.today() if newest is None else min(
                 services.today(), newest + timedelta(days=1))
             if preset == CUSTOM:
@@ -235,7 +250,8 @@ class DashboardPage(Page):
             else:
                 period = services.kpi.preset(preset, zone, today)
             options = None if self._options_loaded else _options(services)
-            return "ok", (services.kpi.dashboard(period, filters), options)
+            board = services.kpi.dashboard(period, filters, unique=False, cancel=cancel.is_set)
+            return "ok", (board, options)
 
         self.query(fetch, self._show)
 
@@ -252,6 +268,29 @@ class DashboardPage(Page):
         if options is not None:
             self._fill_options(options)
         self.paint(data)
+        if not data.counted:
+            self._count_unique(data, self._cancel)
+
+    def _count_unique(self, data: Dashboard, cancel: threading.Event) -> None:
+        kpi = self.services.kpi
+
+        def fetch() -> Dashboard | None:
+            try:
+                return kpi.with_unique(data, cancel.is_set)
+            except CancelledError:
+                return None
+
+        self.runner.query("page:DashboardPage:unique", fetch, self._show_unique,
+                          self.show_error)
+
+    def _show_unique(self, board: Dashboard | None) -> None:
+        current = self.data
+        if board is None or current is None or (board.period, board.filters) != (
+                current.period, current.filters):
+            return
+        self.data = board
+        self._paint_tiles(board)
+        self.unique_loads += 1
 
     def _build_rollups(self) -> None:
         if self._building:
@@ -290,11 +329,7 @@ class DashboardPage(Page):
                                           "money and quality figures are n/a.")
         self.period.setText(f"{p.start:%b %d, %Y} to {p.end:%b %d, %Y} ({p.zone}), against "
                             f"{data.previous.start:%b %d} to {data.previous.end:%b %d}.{note}")
-        for key, tile in self.tiles.items():
-            kpi = BY_KEY[key]
-            now, before = data.current[key], data.before[key]
-            delta = None if now is None or before is None else fmt.change(now, before)
-            tile.show_value(show(kpi.unit, now), delta, good_when_up=kpi.good_when_up)
+        self._paint_tiles(data)
         self.trend.show_series(list(data.series), data.grain)
         self.heat_calls.show_grid(data.heat_calls, "calls")
         self.heat_answer.show_grid(data.heat_answer, "rate")
@@ -302,6 +337,16 @@ class DashboardPage(Page):
                                     None if m is None else float(m))
                                    for n, c, r, m in data.publishers])
         self.histogram.show_bins(list(data.histogram), data.buffer_s, data.buffer_from)
+
+    def _paint_tiles(self, data: Dashboard) -> None:
+        for key, tile in self.tiles.items():
+            kpi = BY_KEY[key]
+            if not data.counted and key in UNIQUE_KEYS:
+                tile.show_value("…")  # being counted: a moment, not "n/a"
+                continue
+            now, before = data.current[key], data.before[key]
+            delta = None if now is None or before is None else fmt.change(now, before)
+            tile.show_value(show(kpi.unit, now), delta, good_when_up=kpi.good_when_up)
 
     # ---------------------------------------------------------------- spend
     def _open_spend(self) -> None:
