@@ -20,10 +20,11 @@ time, duration and amount) is a duplicate in their file and is not matched again
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import itemgetter
 
 from ppcdesk.recon.records import LocalCall, PartnerRow, Tolerance
 
@@ -83,6 +84,12 @@ class MatchResult:
     tolerance: Tolerance = field(default_factory=Tolerance)
 
 
+# A candidate while matching: a plain tuple, so sorting compares it natively and 100,000
+# lines make no objects. (cost, their start, call id, time diff, duration misfit, shift, call)
+_Cand = tuple[int, int, int, int, int, int, LocalCall]
+_START_ID = itemgetter(1, 0)  # LocalCall's (started_at, id)
+
+
 def match(rows: Sequence[PartnerRow], calls: Sequence[LocalCall],
           tolerance: Tolerance | None = None) -> MatchResult:
     """Pair ``rows`` with ``calls`` (see the module docstring for the rules)."""
@@ -104,15 +111,11 @@ def match(rows: Sequence[PartnerRow], calls: Sequence[LocalCall],
         else:
             rest.append(row)
 
-    index = _CallerIndex(calls)
-    pairs, ambiguous, lost = _resolve(rest, lambda r: index.near(r, tol, 0, taken), tol, taken)
+    near = _near(calls, tol, taken)
+    pairs, ambiguous, lost = _resolve(rest, lambda r: near(r, (0,)), tol, taken)
     pairings.extend(pairs)
-    shifts = [h * 3600 * sign for h in range(1, tol.shift_hours + 1) for sign in (1, -1)]
-
-    def shifted(row: PartnerRow) -> list[Candidate]:
-        return [c for s in shifts for c in index.near(row, tol, s, taken)]
-
-    pairs, ambiguous_shifted, unmatched = _resolve(lost, shifted, tol, taken)
+    shifts = tuple(h * 3600 * sign for h in range(1, tol.shift_hours + 1) for sign in (1, -1))
+    pairs, ambiguous_shifted, unmatched = _resolve(lost, lambda r: near(r, shifts), tol, taken)
     pairings.extend(pairs)
     paired = {p.call.id for p in pairings}
     return MatchResult(
@@ -150,83 +153,109 @@ def _split_duplicates(rows: Iterable[PartnerRow]) -> tuple[list[PartnerRow],
     return unique, duplicates
 
 
-class _CallerIndex:
-    """Our calls by caller, each caller's sorted by start time, for window look-ups."""
+def _near(calls: Iterable[LocalCall], tol: Tolerance,
+          taken: set[int]) -> Callable[[PartnerRow, tuple[int, ...]], list[_Cand]]:
+    """Index our calls by caller, each caller's by start time; return the window look-up."""
+    by_caller: dict[str, list[LocalCall]] = defaultdict(list)
+    for call in sorted(calls, key=_START_ID):  # one sort; grouping keeps each in order
+        by_caller[call.caller].append(call)
+    starts = {caller: [c.started_at for c in group] for caller, group in by_caller.items()}
+    window, slack = tol.time_s, tol.duration_s
+    left, right = bisect.bisect_left, bisect.bisect_right
 
-    def __init__(self, calls: Iterable[LocalCall]) -> None:
-        # One sort of everything, then grouping keeps each caller's calls in order.
-        self._calls: dict[str, list[LocalCall]] = defaultdict(list)
-        for call in sorted(calls, key=_by_start):
-            self._calls[call.caller].append(call)
-        self._starts = {caller: [c.started_at for c in group]
-                        for caller, group in self._calls.items()}
-
-    def near(self, row: PartnerRow, tol: Tolerance, shift: int,
-             taken: set[int]) -> list[Candidate]:
-        starts = self._starts.get(row.caller) if row.caller is not None else None
-        if starts is None:
+    def near(row: PartnerRow, shifts: tuple[int, ...]) -> list[_Cand]:
+        at_list = starts.get(row.caller) if row.caller is not None else None
+        if at_list is None:
             return []
-        calls = self._calls[row.caller]  # type: ignore[index]
-        at = row.started_at - shift
-        lo = bisect.bisect_left(starts, at - tol.time_s)
-        hi = bisect.bisect_right(starts, at + tol.time_s)
-        found: list[Candidate] = []
-        for call in calls[lo:hi]:
-            if call.id in taken:
-                continue
-            misfit = _misfit(row.duration_s, call, tol)
-            if misfit is not None:
-                found.append(Candidate(call, at - call.started_at, misfit, shift))
+        group = by_caller[row.caller]  # type: ignore[index]
+        duration = row.duration_s
+        found: list[_Cand] = []
+        for shift in shifts:
+            at = row.started_at - shift
+            for k in range(left(at_list, at - window), right(at_list, at + window)):
+                call = group[k]
+                if call.id in taken:
+                    continue
+                if duration is None:
+                    misfit = 0
+                else:  # seconds outside [our leg, our whole call]
+                    high = call.duration_s
+                    low = call.connected_s if call.connected_s < high else high
+                    misfit = low - duration if duration < low else (
+                        duration - high if duration > high else 0)
+                    if misfit > slack:
+                        continue
+                diff = at - call.started_at
+                found.append((abs(diff) + misfit, call.started_at, call.id, diff, misfit,
+                              shift, call))
         return found
 
-
-def _misfit(duration: int | None, call: LocalCall, tol: Tolerance) -> int | None:
-    """Seconds by which their duration falls outside [our leg, our call]; None: too far."""
-    if duration is None:
-        return 0
-    low, high = min(call.connected_s, call.duration_s), call.duration_s
-    misfit = low - duration if duration < low else max(0, duration - high)
-    return misfit if misfit <= tol.duration_s else None
+    return near
 
 
-def _resolve(rows: list[PartnerRow], candidates_of: Callable[[PartnerRow], list[Candidate]],
+def _resolve(rows: list[PartnerRow], candidates_of: Callable[[PartnerRow], list[_Cand]],
              tol: Tolerance, taken: set[int]) -> tuple[
                  list[Pairing], list[tuple[PartnerRow, tuple[Candidate, ...]]],
                  list[PartnerRow]]:
     """Accept clear pairs round by round; return (pairs, ambiguous, without a candidate)."""
+    margin = tol.margin_s
     # Keyed by position: line numbers repeat when several imports are reconciled together.
-    options = {i: (row, sorted(candidates_of(row), key=_order)) for i, row in enumerate(rows)}
+    # A line without a candidate never gains one, so it is set aside at once.
+    pending: dict[int, list[_Cand]] = {}
+    lost: list[int] = []
+    for i, row in enumerate(rows):
+        cands = candidates_of(row)
+        if not cands:
+            lost.append(i)
+            continue
+        if len(cands) > 1:
+            cands.sort()  # cost, then earlier start, then lower id
+        pending[i] = cands
     pairs: list[Pairing] = []
-    while True:
-        by_call: dict[int, list[tuple[int, int]]] = defaultdict(list)  # call -> (cost, line)
-        for line, (_row, cands) in options.items():
-            cands[:] = [c for c in cands if c.call.id not in taken]
-            for cand in cands:
-                by_call[cand.call.id].append((cand.cost, line))
-        accepted: list[tuple[int, Candidate]] = []
-        for line, (_row, cands) in options.items():
-            if not cands or (len(cands) > 1 and cands[1].cost - cands[0].cost < tol.margin_s):
-                continue
-            best = cands[0]
-            rivals = [cost for cost, other in by_call[best.call.id] if other != line]
-            if all(cost - best.cost >= tol.margin_s for cost in rivals):
-                accepted.append((line, best))
+    first_round = True
+    while pending:
+        if not first_round:
+            _drop_taken(pending, taken, lost)
+        first_round = False
+        accepted = _clear_pairs(pending, margin)
         if not accepted:
             break
-        for line, best in accepted:
-            row, _cands = options.pop(line)
-            taken.add(best.call.id)
-            kind = MatchKind.SHIFT if best.shift_s else MatchKind.TIME
-            pairs.append(Pairing(row, best.call, kind, best.time_diff_s,
-                                 best.duration_misfit_s, best.shift_s))
-    ambiguous = [(row, tuple(cands)) for row, cands in options.values() if cands]
-    lost = [row for row, cands in options.values() if not cands]
-    return pairs, ambiguous, lost
+        for i, (_cost, _at, call_id, diff, misfit, shift, call) in accepted:
+            del pending[i]
+            taken.add(call_id)
+            pairs.append(Pairing(rows[i], call, MatchKind.SHIFT if shift else MatchKind.TIME,
+                                 diff, misfit, shift))
+    ambiguous = [(rows[i], tuple(Candidate(c[6], c[3], c[4], c[5]) for c in cands))
+                 for i, cands in sorted(pending.items())]
+    return pairs, ambiguous, [rows[i] for i in sorted(lost)]
 
 
-def _by_start(call: LocalCall) -> tuple[int, int]:
-    return call.started_at, call.id
+def _drop_taken(pending: dict[int, list[_Cand]], taken: set[int], lost: list[int]) -> None:
+    """Drop the calls taken last round; a line left with none is lost."""
+    for i in list(pending):
+        cands = [c for c in pending[i] if c[2] not in taken]
+        if cands:
+            pending[i] = cands
+        else:
+            del pending[i]
+            lost.append(i)
 
 
-def _order(candidate: Candidate) -> tuple[int, int, int]:
-    return candidate.cost, candidate.call.started_at, candidate.call.id
+def _clear_pairs(pending: dict[int, list[_Cand]], margin: int) -> list[tuple[int, _Cand]]:
+    """Lines whose best call beats their next by ``margin`` and is not closer to another."""
+    # Most calls are wanted by one line: count first, list rivals only for the shared ones.
+    wanted = Counter(cand[2] for cands in pending.values() for cand in cands)
+    rivals: dict[int, list[tuple[int, int]]] = defaultdict(list)  # call -> (cost, line)
+    for i, cands in pending.items():
+        for cand in cands:
+            if wanted[cand[2]] > 1:
+                rivals[cand[2]].append((cand[0], i))
+    accepted: list[tuple[int, _Cand]] = []
+    for i, cands in pending.items():
+        best = cands[0]
+        if len(cands) > 1 and cands[1][0] - best[0] < margin:
+            continue
+        if wanted[best[2]] == 1 or all(cost - best[0] >= margin
+                                       for cost, other in rivals[best[2]] if other != i):
+            accepted.append((i, best))
+    return accepted

@@ -11,6 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -134,7 +135,7 @@ def local_calls(conn: Connection, probes: Iterable[tuple[str, int]], ids: Iterab
         "FROM json_each(?1) AS j CROSS JOIN calls AS c "
         "ON c.caller = json_extract(j.value, '$[0]') AND c.started_at BETWEEN "
         "json_extract(j.value, '$[1]') - ?2 AND json_extract(j.value, '$[1]') + ?2",
-        (json.dumps(sorted(set(probes))), reach))
+        (json.dumps(list(set(probes))), reach))  # sorting them first buys SQLite nothing
     for cid, at, caller, duration, connected, sid in cursor:
         found[cid] = (cid, at, caller, duration, connected, (sid,))
     wanted = json.dumps(sorted(set(ids)))
@@ -149,7 +150,7 @@ def local_calls(conn: Connection, probes: Iterable[tuple[str, int]], ids: Iterab
         names: tuple[str, ...] = before[5] if before is not None else (sid,)
         found[cid] = (cid, at, caller, duration, connected,
                       names + ((known,) if known not in names else ()))
-    return sorted(found.values(), key=lambda c: (c[1], c[0]))
+    return sorted(found.values(), key=itemgetter(1, 0))
 
 
 def outcomes(conn: Connection, who: Party, start: int, end: int) -> list[Row]:
@@ -177,12 +178,17 @@ def replace_matches(conn: Connection, row_ids: Sequence[int],
     """Forget what earlier reconciles made of these lines; store ``(row id, call id, kind,
     time diff, shift, evidence)`` for each."""
     raw = _driver(conn)
-    raw.executemany("DELETE FROM recon_matches WHERE partner_row_id = ?",
-                    ((i,) for i in row_ids))
+    stored = [(*m, now) for m in matches]
+    # One upsert per line (a line has at most one match): no delete-then-insert of 100,000.
     raw.executemany(
         "INSERT INTO recon_matches (partner_row_id, call_id, kind, time_diff_s, shift_s, "
-        "evidence, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ((*m, now) for m in matches))
+        "evidence, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (partner_row_id) "
+        "DO UPDATE SET call_id = excluded.call_id, kind = excluded.kind, time_diff_s = "
+        "excluded.time_diff_s, shift_s = excluded.shift_s, evidence = excluded.evidence, "
+        "matched_at = excluded.matched_at", stored)
+    gone = set(row_ids).difference(m[0] for m in stored)
+    raw.executemany("DELETE FROM recon_matches WHERE partner_row_id = ?",
+                    ((i,) for i in sorted(gone)))
 
 
 # ---------------------------------------------------------------- disputes
