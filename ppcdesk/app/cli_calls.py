@@ -169,7 +169,8 @@ def cmd_recordings(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
             if args.max_mb is not None or args.keep_days is not None:
                 policy = RetentionPolicy(
                     policy.max_megabytes if args.max_mb is None else args.max_mb,
-                    policy.keep_days if args.keep_days is None else args.keep_days)
+                    policy.keep_days if args.keep_days is None else args.keep_days,
+                    delete_on_twilio=policy.delete_on_twilio)
                 review.save_retention_policy(policy)
             size = services.recordings_cache_bytes()
             limit = f"{policy.max_megabytes:,} MB" if policy.max_megabytes else "no limit"

@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from ppcdesk.config.atomic import write_text_atomic
 from ppcdesk.core.errors import DataError
@@ -24,6 +25,8 @@ DAY = 86_400
 class RetentionPolicy:
     max_megabytes: int = 0  # 0: no cap
     keep_days: int = 0  # 0: keep audio forever
+    # After a bulk download, delete on Twilio what was verified here (asked each time).
+    delete_on_twilio: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,12 @@ def load_policy(folder: Path) -> RetentionPolicy:
         raw = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError(f"cannot read the recordings policy ({exc})", source=str(path)) from exc
-    values = {}
+    values: dict[str, Any] = {}
+    flag = raw.get("delete_on_twilio", False) if isinstance(raw, dict) else None
+    if not isinstance(flag, bool):
+        raise DataError(f"{flag!r} is not true or false", source=str(path),
+                        field="delete_on_twilio")
+    values["delete_on_twilio"] = flag
     for name in ("max_megabytes", "keep_days"):
         value = raw.get(name, 0) if isinstance(raw, dict) else None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -89,6 +97,6 @@ def load_policy(folder: Path) -> RetentionPolicy:
 
 def save_policy(folder: Path, policy: RetentionPolicy) -> None:
     for name, value in asdict(policy).items():
-        if value < 0:
+        if not isinstance(value, bool) and value < 0:
             raise DataError(f"{value} must be 0 or more", field=name)
     write_text_atomic(folder / POLICY_FILE, json.dumps(asdict(policy), indent=2) + "\n")

@@ -332,7 +332,11 @@ class AppServices:
     def delete_on_twilio_job(self, f: CallFilter) -> Job[ChangeSet]:
         """Delete on Twilio the recordings of filter ``f`` whose local copy checks out (size
         and SHA-256); they become "local_only". Ask the user first: it cannot be undone."""
-        return self.review.delete_on_twilio_job(f, self._sync().delete_recording)
+        return self.review.delete_on_twilio_job(f, self.delete_recording_on_twilio)
+
+    def delete_recording_on_twilio(self, sid: str) -> None:
+        """Delete one recording on its Twilio account (no check: callers verify the copy)."""
+        self._sync().delete_recording(sid)
 
     def recordings_cache_bytes(self) -> int:
         """Bytes of downloaded recording audio in the cache folder."""

@@ -298,6 +298,15 @@ class ReviewService:
         return ChangeSet.of(Entity.RECORDINGS, deleted_on_twilio=deleted,
                             unverified=unverified, failed=failed)
 
+    def download_job(self, f: CallFilter, fetch_one: Callable[[str], Job[Path]],
+                     delete_one: Callable[[str], None] | None) -> Job[ChangeSet]:
+        """Download the filter's recordings, then (``delete_one`` given, after the user said
+        yes) delete on Twilio those whose copy checks out: the calls page's bulk download."""
+        changes = yield from self.fetch_recordings_job(f, fetch_one)
+        if delete_one is not None:
+            changes = changes | (yield from self.delete_on_twilio_job(f, delete_one))
+        return changes
+
     def retention_policy(self) -> RetentionPolicy:
         return retention.load_policy(self.paths.config)
 

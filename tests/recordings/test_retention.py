@@ -40,8 +40,13 @@ def test_the_oldest_audio_goes_first(policy: RetentionPolicy, dropped: list[str]
 
 def test_the_policy_is_saved_and_a_bad_one_is_refused(tmp_path: Path) -> None:
     assert load_policy(tmp_path) == RetentionPolicy()
-    save_policy(tmp_path, RetentionPolicy(500, 90))
-    assert load_policy(tmp_path) == RetentionPolicy(500, 90)
+    save_policy(tmp_path, RetentionPolicy(500, 90, delete_on_twilio=True))
+    assert load_policy(tmp_path) == RetentionPolicy(500, 90, delete_on_twilio=True)
+    (tmp_path / "recordings.json").write_text('{"max_megabytes": 1, "keep_days": 3}')
+    assert load_policy(tmp_path) == RetentionPolicy(1, 3)  # a file from before the flag
+    (tmp_path / "recordings.json").write_text('{"delete_on_twilio": "yes"}')
+    with pytest.raises(DataError, match="delete_on_twilio"):
+        load_policy(tmp_path)
     (tmp_path / "recordings.json").write_text('{"max_megabytes": -1, "keep_days": 3}')
     with pytest.raises(DataError, match="max_megabytes"):
         load_policy(tmp_path)

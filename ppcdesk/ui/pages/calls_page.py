@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -32,6 +33,7 @@ from ppcdesk.services.review_service import CallDetail, CallFilter, CallSort, Lo
 from ppcdesk.ui.models.calls_model import BLOCK, CallsTableModel, log_columns
 from ppcdesk.ui.pages.base import Page, empty_state, make_table
 from ppcdesk.ui.pages.calls_filters import FilterBar
+from ppcdesk.ui.pages.calls_recordings import RecordingsController, open_panel
 from ppcdesk.ui.playback.balance import Balancer
 from ppcdesk.ui.playback.player import Player
 from ppcdesk.ui.playback.waveform import load_peaks
@@ -64,6 +66,11 @@ class CallsPage(Page):
         self.reveal.setToolTip("Masking is on (Settings); show callers' numbers in full here")
         self.reveal.toggled.connect(lambda _on: self._repaint())
         self.filters.tail.addWidget(self.reveal)
+        recordings = QPushButton("Recordings…")
+        recordings.setToolTip("Download the recordings of these calls; how much audio to keep")
+        recordings.clicked.connect(self.open_recordings)
+        self.filters.tail.addWidget(recordings)
+        self.recordings: RecordingsController | None = None
         self.summary = QLabel("")
         self.view = make_table(self.model, stretch_last=True)
         self.view.setSortingEnabled(True)
@@ -340,6 +347,15 @@ class CallsPage(Page):
             action.setChecked(column.title not in hidden)
             action.toggled.connect(lambda on, t=column.title: self.set_column_visible(t, on))
         menu.exec(self.view.horizontalHeader().mapToGlobal(pos))
+
+    def open_recordings(self) -> RecordingsController:
+        """The recordings dialog over this page's filter (one at a time)."""
+        if self.recordings is not None and self.recordings.panel.isVisible():
+            self.recordings.panel.raise_()
+            self.recordings.refresh()
+            return self.recordings
+        self.recordings = open_panel(self, self.services, self.runner, self.current_filter)
+        return self.recordings
 
     def select_row(self, row: int) -> None:
         self.view.selectRow(row)
