@@ -189,7 +189,7 @@ class CallDetailView(QWidget):
         self.heading.setText("<br>".join(parts))
         self.timeline.set_lanes(leg_lanes(call.started_at, detail.ended_at, [
             (leg.buyer or fmt.phone(leg.to_number), leg.status, leg.started_at, leg.ended_at,
-             leg.duration_s) for leg in detail.legs]))
+             leg.duration_s) for leg in detail.legs], call.time_to_answer_s))
         self._show_outcomes(detail, zone)
         self.explanation.setText("")
         self.disputed.setChecked(detail.row.disputed)

@@ -1,8 +1,13 @@
-"""A call's legs on one time axis: the caller's leg, and each forwarded leg's ring and talk.
+"""A call's legs on one time axis: the caller's wait and call, each forwarded leg's talk.
 
-A forwarded leg rang from its start until it was answered (its end minus its talk time) and
-talked until its end. Twilio does not say which side hung up; when the caller's leg ends before
-the buyer's talk would have, the caller hung up, and the view says so.
+What the data says, and no more. A forwarded leg talked from its end minus its talk time to its
+end. Whether its start is when it began to ring or when it was answered depends on the source
+(ppcdesk's sync and demo store the answer moment as the start, and derive the call's
+``time_to_answer_s`` from it), so ring time is drawn only when a leg's start is earlier than
+its answer. The caller's wait until a buyer answered comes from ``time_to_answer_s`` and is
+drawn on the caller's lane: Twilio does not split it into menu and ringing. Twilio does not say
+which side hung up; when the caller's leg ends before the buyer's talk would have, the caller
+hung up, and the view says so.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 RING, TALK, CALLER = QColor("#e8b64c"), QColor("#3a9b5c"), QColor("#2f6fb3")
+WAIT = QColor("#a9c4e0")
 ROW_H, LABEL_W = 20, 170
 
 
@@ -21,7 +27,7 @@ ROW_H, LABEL_W = 20, 170
 class Segment:
     start: int
     end: int
-    kind: str  # caller | ring | talk
+    kind: str  # caller | wait | ring | talk
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,25 +38,47 @@ class Lane:
 
 
 def leg_lanes(call_start: int, call_end: int | None,
-              legs: list[tuple[str, str, int | None, int | None, int]]) -> list[Lane]:
-    """Lanes from the call's span and legs given as (label, status, start, end, talk_s)."""
+              legs: list[tuple[str, str, int | None, int | None, int]],
+              time_to_answer_s: int | None = None) -> list[Lane]:
+    """Lanes from the call's span, its time to answer, and legs as (label, status, start,
+    end, talk_s).
+
+    Example: a call at 0 answered 23 s in (time to answer), its leg stored from 23 s to 83 s
+    with 60 s of talk: the caller waits 0-23 s then talks; the leg talks 23-83 s, "answered
+    23 s into the call" (never "after 0 s": nothing says how long it rang).
+    """
     end = call_end if call_end is not None else call_start
-    lanes = [Lane("Caller", (Segment(call_start, end, "caller"),))]
+    answered_at = None if time_to_answer_s is None else call_start + time_to_answer_s
+    caller: tuple[Segment, ...]
+    if answered_at is not None and call_start < answered_at <= end:
+        caller = (Segment(call_start, answered_at, "wait"), Segment(answered_at, end, "caller"))
+        note = f"waited {time_to_answer_s} s for a buyer to answer (menu and ringing)"
+    else:
+        caller, note = (Segment(call_start, end, "caller"),), ""
+    lanes = [Lane("Caller", caller, note)]
     for label, status, start, leg_end, talk in legs:
         if start is None:
             lanes.append(Lane(label, (), f"{status}: never dialled"))
             continue
         stop = leg_end if leg_end is not None else start
-        answered = stop - talk if talk else None
-        segments = [Segment(start, answered if answered is not None else stop, "ring")]
-        note = status
-        if answered is not None:
-            segments.append(Segment(answered, stop, "talk"))
-            note = f"answered after {answered - start} s, talked {talk} s"
-            if call_end is not None and call_end < stop:
-                note += "; the caller hung up"
-            elif call_end is not None:
-                note += "; the buyer's side ended first" if stop < call_end else ""
+        into = f"{start - call_start} s into the call"
+        if not talk:
+            rang = stop - start
+            lanes.append(Lane(label, (Segment(start, stop, "ring"),) if rang else (),
+                              f"{status} after ringing {rang} s" if rang else
+                              f"{status}, dialled {into} (how long it rang is not reported)"))
+            continue
+        answered = stop - talk
+        segments = [Segment(answered, stop, "talk")]
+        if answered > start:
+            segments.insert(0, Segment(start, answered, "ring"))
+            note = f"rang {answered - start} s, talked {talk} s"
+        else:
+            note = f"answered {answered - call_start} s into the call, talked {talk} s"
+        if call_end is not None and call_end < stop:
+            note += "; the caller hung up"
+        elif call_end is not None and stop < call_end:
+            note += "; the buyer's side ended first"
         lanes.append(Lane(label, tuple(segments), note))
     return lanes
 
@@ -77,7 +105,7 @@ class LegsTimeline(QWidget):
         painter = QPainter(self)
         width = max(10, self.width() - LABEL_W - 8)
         span = self.end - self.start
-        colors = {"caller": CALLER, "ring": RING, "talk": TALK}
+        colors = {"caller": CALLER, "wait": WAIT, "ring": RING, "talk": TALK}
         for i, lane in enumerate(self.lanes):
             y = i * ROW_H * 2 + 2
             painter.setPen(QColor("#333"))
@@ -96,4 +124,5 @@ class LegsTimeline(QWidget):
         painter.setPen(QColor("#777"))
         painter.drawText(QRectF(LABEL_W, self.height() - 16, width, 16),
                          Qt.AlignmentFlag.AlignRight,
-                         f"{span} s  ·  ring ■ yellow  ·  talk ■ green")
+                         f"{span} s  ·  waiting ■ light blue  ·  ring ■ yellow  ·  "
+                         "talk ■ green")
