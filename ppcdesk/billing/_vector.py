@@ -16,7 +16,14 @@ from itertools import repeat
 
 import numpy as np
 
-from ppcdesk.billing._columns import OTHER_BASE, Bools, Columns, Ints, previous_in_group
+from ppcdesk.billing._columns import (
+    OTHER_BASE,
+    Bools,
+    Columns,
+    Ints,
+    previous_in_group,
+    stable_order,
+)
 from ppcdesk.billing.facts import Outcome, Prior
 from ppcdesk.billing.rules import (
     AFTER_HOURS,
@@ -228,7 +235,7 @@ def _over_one_cap(periods: Ints, candidate: Bools, cap: int) -> Bools:
     history calls before it in its period plus the candidates before it in its period are
     fewer than the cap: until the period is full every candidate takes a slot, after it none.
     """
-    order = np.argsort(periods, kind="stable")  # by period, call order within one
+    order = stable_order(periods)  # by period, call order within one
     grouped = periods[order]
     new = np.ones(len(order), dtype=np.bool_)
     new[1:] = grouped[1:] != grouped[:-1]

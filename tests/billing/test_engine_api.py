@@ -1,10 +1,12 @@
 """The engine's edges: who a contract covers, how far back history must reach, odd data."""
 
 from datetime import date
+from decimal import Decimal
 
 from ppcdesk.billing import engine, rules
-from ppcdesk.billing.terms import Caps, Duplicates
+from ppcdesk.billing.terms import Caps, Duplicates, Price
 from ppcdesk.core import phone
+from ppcdesk.core.model import Counterparty
 from tests.billing.specs import terms
 from tests.billing.tables import calls, check, epoch
 
@@ -70,3 +72,19 @@ def test_caller_classes_match_phonenumbers() -> None:
                     else rules.INVALID | rules.FOREIGN if not geo.valid
                     else 0 if geo.region in {"US", "CA"} else rules.FOREIGN)
         assert rules.caller_class(number) == expected, number
+
+
+def test_publishers_share_what_every_buyer_contract_billed() -> None:
+    # Desert Auto has two contracts that both cover call 1: the publisher's 50% share is of
+    # the $55 billed in all; call 2 was too short for any buyer, so its share is of nothing.
+    given = calls("""
+    | id | start            | talk |
+    | 1  | 2026-03-02 09:00 | 120  |
+    | 2  | 2026-03-02 09:05 | 30   |
+    """)
+    extra = terms(name="Desert Auto bonus", campaign=None, price=Price(fixed_micros=10_000_000))
+    publisher = terms(name="Acme share", counterparty=Counterparty.PUBLISHER, party="Acme Media",
+                      buffer_s=0, price=Price(revenue_share=Decimal("0.5")))
+    results = engine.evaluate_many([publisher, terms(), extra], given)
+    assert [(o.call_id, o.amount_micros) for o in results[0]] == [(1, 27_500_000), (2, 0)]
+    assert [o.qualified for o in results[0]] == [True, True]

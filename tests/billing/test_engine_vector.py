@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ppcdesk.billing import engine
+from ppcdesk.billing._columns import stable_order
 from ppcdesk.billing.facts import CallFacts, Outcome, Prior
 from ppcdesk.billing.terms import (
     Block,
@@ -148,3 +150,10 @@ def test_ids_beyond_64_bits_take_the_row_by_row_path() -> None:
     contract = terms(duplicates=Duplicates(86_400))
     assert [describe(o) for o in engine.evaluate(contract, huge)] == [
         "ok $45", f"duplicate of {2**70 + 1}"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-3, 3) | st.integers(-(2**62), 2**62), max_size=60))
+def test_stable_order_is_a_stable_argsort(keys: list[int]) -> None:
+    key = np.array(keys, dtype=np.int64)
+    assert stable_order(key).tolist() == np.argsort(key, kind="stable").tolist()
