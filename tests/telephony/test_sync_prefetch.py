@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -48,3 +49,21 @@ def test_closing_stops_the_fetching_within_the_pages_fetched_ahead() -> None:
     assert stopped_at <= 5  # the page taken, two queued, one being put, one being asked
     threading.Event().wait(0.3)
     assert len(asked) == stopped_at  # and nothing after the close
+
+
+def test_the_gil_is_handed_over_more_often_only_while_pages_are_fetched() -> None:
+    before = sys.getswitchinterval()
+    during = [sys.getswitchinterval() for _ in prefetch(listing(3))]
+    assert during == [0.001] * 3
+    assert sys.getswitchinterval() == before
+    with pytest.raises(NetworkDownError):
+        list(prefetch(listing(3, fail_at=2)))
+    assert sys.getswitchinterval() == before
+    outer = prefetch(listing(3))
+    next(outer)
+    inner = prefetch(listing(3))
+    next(inner)
+    outer.close()  # the other one still runs: still short
+    assert sys.getswitchinterval() == 0.001
+    inner.close()
+    assert sys.getswitchinterval() == before
