@@ -4,7 +4,8 @@ Phases, in order (docs/sync.md tells the whole story):
 
 1. numbers: the whole listing, then one transaction (new, changed, released numbers);
 2. calls: the window ``[checkpoint - overlap, now)`` (first sync: from ``since``, the account's
-   ``sync_from``, or 30 days back), one transaction per page with the cursor of the next page;
+   ``sync_from``, or 30 days back), stored a batch of pages per transaction, saved with the
+   cursor of the page after the batch (``_Batch``);
    at its end, legs still waiting for a parent are dropped (counted as skipped) and the
    account's checkpoint moves to the window's end;
 3. recordings: metadata created since the window's start, one transaction per page;
