@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,8 +116,10 @@ def provider_alone(server: dict[str, Any]) -> float:
     return time.perf_counter() - started
 
 
-def sync(server: dict[str, Any], folder: Path) -> tuple[float, dict[str, int]]:
-    """``ppcdesk sync --no-media --since SINCE`` into a new workspace, in this process."""
+def sync(server: dict[str, Any], folder: Path, since: date | None = SINCE
+         ) -> tuple[float, dict[str, int]]:
+    """``ppcdesk sync --no-media [--since SINCE]`` into the workspace ``folder``, in this
+    process; ``since`` None is the next, incremental sync of the same workspace."""
     from ppcdesk.config import paths as paths_mod
     from ppcdesk.config.secrets import MemorySecretStore
     from ppcdesk.core.progress import run_job
@@ -133,10 +136,30 @@ def sync(server: dict[str, Any], folder: Path) -> tuple[float, dict[str, int]]:
     services.save_settings(services.settings().with_changes(timezone="UTC"))
     try:
         started = time.perf_counter()
-        changes = run_job(services.sync_job(since=SINCE, media=False))
+        changes = run_job(services.sync_job(since=since, media=False))
         return time.perf_counter() - started, dict(changes.counts)
     finally:
         db.dispose()
+
+
+def sync_child(server_json: str, folder: str, kind: str) -> None:
+    """In a fresh process, as ``ppcdesk sync`` runs: one sync, its seconds and counts as JSON."""
+    seconds, counts = sync(json.loads(server_json), Path(folder),
+                           SINCE if kind == "first" else None)
+    print(json.dumps({"seconds": seconds, **counts}))
+
+
+def synced(server: dict[str, Any], folder: Path, kind: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--sync-child", json.dumps(server),
+                          str(folder), kind], capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def spread(values: list[float]) -> str:
+    """``median (min-max)`` of a few timings."""
+    return (f"{statistics.median(values):7.2f} s  ({min(values):.2f}-{max(values):.2f}, "
+            f"{len(values)} runs)")
 
 
 def memory_child(server_json: str, folder: str) -> None:
@@ -166,12 +189,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of (a) and (c), alternated: a machine that slows down "
+                             "slows both")
     parser.add_argument("--memory", default="25000,50000,100000",
                         help="sizes for the memory figure ('' to skip)")
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--sync-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(*args.memory_child)
+        return
+    if args.sync_child:
+        sync_child(*args.sync_child)
         return
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
@@ -181,18 +211,35 @@ def main() -> None:
                   f"legs, {server['recordings']:,} recordings, {server['numbers']} numbers; "
                   "pages of 1000")
             raw_s, _ = bare(server, parse=False)
-            json_s, legs_read = bare(server, parse=True)
             alone_s = provider_alone(server)
-            ours_s, counts = sync(server, folder / "sync")
-        calls, legs = counts["calls"], counts["legs"]
+            json_runs: list[float] = []
+            runs: list[dict[str, Any]] = []
+            again: list[dict[str, Any]] = []
+            for n in range(args.repeat):
+                json_s, legs_read = bare(server, parse=True)
+                json_runs.append(json_s)
+                runs.append(synced(server, folder / f"sync-{n}", "first"))
+                again.append(synced(server, folder / f"sync-{n}", "again"))
+                first_s = runs[-1]["seconds"]
+                print(f"  run {n + 1}: bare + json {json_s:6.2f} s, sync {first_s:6.2f} s "
+                      f"({first_s / json_s:.2f}x), incremental re-sync "
+                      f"{again[-1]['seconds']:5.2f} s", flush=True)
+        ours = [r["seconds"] for r in runs]
+        ratios = [r["seconds"] / j for r, j in zip(runs, json_runs, strict=True)]
+        calls, legs = runs[0]["calls"], runs[0]["legs"]
+        ours_s = statistics.median(ours)
         print(f"  (a) bare transfer, bytes only      {raw_s:7.2f} s")
-        print(f"      bare transfer + json.loads     {json_s:7.2f} s  ({legs_read:,} call legs)")
+        print(f"      bare transfer + json.loads     {spread(json_runs)}  ({legs_read:,} legs)")
         print(f"  (b) the provider alone (SDK)       {alone_s:7.2f} s  "
-              f"({alone_s / json_s:.1f}x transfer + json)")
-        print(f"  (c) ppcdesk sync --no-media        {ours_s:7.2f} s  {calls / ours_s:>9,.0f} "
-              f"calls/s  {(calls + legs) / ours_s:>9,.0f} legs/s stored")
-        print(f"      ratio sync / bare transfer     {ours_s / raw_s:7.1f}x bytes only, "
-              f"{ours_s / json_s:.1f}x with json (goal: 2x)")
+              f"({alone_s / statistics.median(json_runs):.1f}x transfer + json)")
+        print(f"  (c) ppcdesk sync --no-media        {spread(ours)}  {calls / ours_s:,.0f} "
+              f"calls/s, {(calls + legs) / ours_s:,.0f} legs/s stored")
+        print(f"      ratio sync / bare + json       {statistics.median(ratios):7.2f}x  "
+              f"({min(ratios):.2f}-{max(ratios):.2f}; goal: 2x)  "
+              f"{ours_s / raw_s:.1f}x bytes only")
+        changed = max(r["calls"] + r["legs"] for r in again)
+        print(f"      incremental re-sync, nothing   {spread([r['seconds'] for r in again])}  "
+              f"changed ({changed} rows written)")
         sizes = [int(s) for s in args.memory.split(",") if s]
         if sizes:
             print("  (d) peak memory of a sync (goal: flat)")
