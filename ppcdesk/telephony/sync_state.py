@@ -4,7 +4,8 @@ A run moves through phases ``numbers -> calls -> recordings -> media -> done``. 
 lists the window ``[window_from, window_to)`` page by page; with every batch of pages it stores
 (up to 16) the sync saves the provider's cursor of the next page *in the same transaction as the
 pages' rows*, so after a cancel, a crash or a SIGKILL the database holds whole pages and the run
-row says which page comes next. The next sync of the account finds the unfinished run and carries on from there.
+row says which page comes next. The next sync of the account finds the unfinished run and
+carries on from there.
 
 The summary column holds the running tally (``Tally``) as JSON: counts of rows written, pages,
 legs seen, and skipped records per reason with a few example sids.
