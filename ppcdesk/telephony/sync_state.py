@@ -1,4 +1,4 @@
-"""Where a sync is: its ``sync_runs`` row, saved with every page so a stopped sync resumes.
+"""Where a sync is: its ``sync_runs`` row, saved with each batch of pages so a stopped sync resumes.
 
 A run moves through phases ``numbers -> calls -> recordings -> media -> done``. The calls phase
 lists the window ``[window_from, window_to)`` page by page; with every batch of pages it stores
