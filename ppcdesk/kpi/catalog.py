@@ -403,10 +403,17 @@ DIMENSIONS: Final = ("campaign", "publisher", "buyer", "number", "state", "day",
                      "month", "hour", "weekday")
 
 
-def evaluate(kpi: Kpi, m: dict[str, int], *, spend_known: bool = True) -> Value:
-    """The KPI's exact value over summed measures ``m``; None means n/a."""
+def evaluate(kpi: Kpi, m: dict[str, int], *, spend_known: bool = True,
+             disposed: bool = True) -> Value:
+    """The KPI's exact value over summed measures ``m``; None means n/a.
+
+    ``disposed=False``: nobody recorded a disposition in the period, so conversions are
+    unknown (n/a), not zero.
+    """
     if kpi.needs_outcomes and not m.get("evaluated"):
         return None
     if not spend_known and "media_micros" in kpi.expr.keys():  # noqa: SIM118 - Expr.keys
+        return None
+    if not disposed and "conversions" in kpi.expr.keys():  # noqa: SIM118 - Expr.keys
         return None
     return kpi.expr.eval(m)

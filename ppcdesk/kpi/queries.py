@@ -215,6 +215,15 @@ def _add_unique(conn: Connection, period: Period, filters: Filters, by: str | No
             groups[key]["unique_callers"] = int(n)
 
 
+def has_dispositions(conn: Connection, period: Period, filters: Filters) -> bool:
+    """Whether anyone recorded a disposition for a call of ``period`` (else conversions are
+    unknown). Walks the dispositions (reviewed calls: few) and looks each call up."""
+    found = conn.exec_driver_sql(
+        "SELECT EXISTS (SELECT 1 FROM dispositions d CROSS JOIN calls c ON c.id = d.call_id "
+        f"WHERE {_calls_where(period, filters)})").scalar_one()
+    return bool(found)
+
+
 def unique_callers_pair(conn: Connection, period: Period, before: Period, filters: Filters
                         ) -> tuple[int, int]:
     """Unique identified callers of ``period`` and of ``before`` (just before it), in one pass.

@@ -47,12 +47,12 @@ UNIQUE_KEYS = tuple(k.key for k in catalog.FIGURES
 CANCEL_CHECK_STEPS = 2_000  # SQLite VM steps between looks at a cancel flag (well under 1 ms)
 
 
-def figures(m: dict[str, int], *, spend_known: bool, unique: bool = True
-            ) -> dict[str, Number]:
+def figures(m: dict[str, int], *, spend_known: bool, unique: bool = True,
+            disposed: bool = True) -> dict[str, Number]:
     """Every figure of the catalogue over measures ``m``; ``unique=False``: those needing
-    unique callers are None (not counted yet)."""
+    unique callers are None (not counted yet); ``disposed=False``: conversions are unknown."""
     return {k.key: None if not unique and k.key in UNIQUE_KEYS
-            else number(k, catalog.evaluate(k, m, spend_known=spend_known))
+            else number(k, catalog.evaluate(k, m, spend_known=spend_known, disposed=disposed))
             for k in catalog.FIGURES}
 
 
@@ -94,6 +94,8 @@ class Dashboard:
     counted: bool = True  # unique callers counted (else UNIQUE_KEYS are None: see with_unique)
     sums: tuple[dict[str, int], dict[str, int]] = ({}, {})  # measures now and before
     spend_known: tuple[bool, bool] = (True, True)
+    disposed: tuple[bool, bool] = (True, True)  # some disposition recorded, now and before
+    ranked_by: str = "conversion_rate"  # or "rpm" when no disposition says what converted
 
 
 class KpiService:
@@ -143,7 +145,9 @@ class KpiService:
         with self.db.read() as conn:
             found = queries.sums(conn, period, filters, by)
             names = _names(conn, by)
-        rows = tuple(KpiRow(key, _label(key, by, names), figures(m, spend_known=found.spend_known))
+            disposed = queries.has_dispositions(conn, period, filters)
+        rows = tuple(KpiRow(key, _label(key, by, names),
+                            figures(m, spend_known=found.spend_known, disposed=disposed))
                      for key, m in sorted(found.groups.items(), key=lambda kv: _order(kv[0])))
         return KpiReport(period, by, rows, found.source)
 
@@ -197,6 +201,8 @@ class KpiService:
                                       "talk_s"))
             names = _names(conn, "publisher")
             buffer_s, buffer_from = _buffer(conn, filters)
+            disposed = (queries.has_dispositions(conn, period, filters),
+                        queries.has_dispositions(conn, previous, filters))
         m = cur.groups[None]
         series = tuple((zones.day_of(int(k or 0)).isoformat(), v["calls"], v["billable"],
                         v["revenue_micros"]) for k, v in sorted(
@@ -209,20 +215,26 @@ class KpiService:
         rate = tuple(tuple(a / c if c else None for a, c in zip(ar, cr, strict=True))
                      for ar, cr in zip(answered_grid, calls_grid, strict=True))
         cr, rpm = catalog.BY_KEY["conversion_rate"], catalog.BY_KEY["rpm"]
-        ranked = sorted(((names.get(k, "(none)"), v["calls"],
-                          number(cr, catalog.evaluate(cr, v)),
-                          number(rpm, catalog.evaluate(rpm, v)))
-                         for k, v in pubs.groups.items() if v["calls"]),
-                        key=lambda r: (-(r[2] or 0), r[0]))
+        rows = [(names.get(k, "(none)"), v["calls"],
+                 number(cr, catalog.evaluate(cr, v, disposed=disposed[0])),
+                 number(rpm, catalog.evaluate(rpm, v)))
+                for k, v in pubs.groups.items() if v["calls"]]
+        # Without dispositions there is no conversion rate to rank by: rank by rpm instead.
+        ranked_by = "conversion_rate" if disposed[0] else "rpm"
+        at = 2 if disposed[0] else 3
+        ranked = sorted(rows, key=lambda r: (-float(r[at] or 0), r[0]))
         edges = catalog.DURATION_EDGES
         hist = tuple((lo, edges[i + 1] if i + 1 < len(edges) else None, m[f"dur_{i}"])
                      for i, lo in enumerate(edges))
         return Dashboard(
-            period, previous, figures(m, spend_known=cur.spend_known, unique=unique),
-            figures(before.groups[None], spend_known=before.spend_known, unique=unique),
+            period, previous,
+            figures(m, spend_known=cur.spend_known, unique=unique, disposed=disposed[0]),
+            figures(before.groups[None], spend_known=before.spend_known, unique=unique,
+                    disposed=disposed[1]),
             bool(m["evaluated"]), grain, series,
             tuple(tuple(r) for r in calls_grid), rate, tuple(ranked), hist, buffer_s, buffer_from,
-            filters, unique, (m, before.groups[None]), (cur.spend_known, before.spend_known))
+            filters, unique, (m, before.groups[None]), (cur.spend_known, before.spend_known),
+            disposed, ranked_by)
 
     def with_unique(self, board: Dashboard, cancel: Cancel | None = None) -> Dashboard:
         """``board`` with unique and repeat callers counted (one pass over both periods)."""
@@ -234,8 +246,10 @@ class KpiService:
         sums = ({**board.sums[0], "unique_callers": now},
                 {**board.sums[1], "unique_callers": before})
         return replace(board, counted=True, sums=sums,
-                       current=figures(sums[0], spend_known=board.spend_known[0]),
-                       before=figures(sums[1], spend_known=board.spend_known[1]))
+                       current=figures(sums[0], spend_known=board.spend_known[0],
+                                       disposed=board.disposed[0]),
+                       before=figures(sums[1], spend_known=board.spend_known[1],
+                                      disposed=board.disposed[1]))
 
     # ---------------------------------------------------------------- writes
     def rebuild_job(self, zone: str) -> Job[ChangeSet]:

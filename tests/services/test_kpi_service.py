@@ -185,3 +185,15 @@ def test_a_cancelled_request_stops_with_cancelled_error(app: AppServices) -> Non
         app.kpi.with_unique(quick, later)
     assert looks > 3  # SQLite asked while counting, not only before and after
     assert app.kpi.with_unique(quick, lambda: False).counted  # the connection is usable again
+
+
+def test_without_dispositions_conversions_are_unknown_and_publishers_rank_by_rpm(
+        app: AppServices) -> None:
+    board = app.kpi.dashboard(MONTH)  # the demo records no dispositions
+    assert board.current["conversions"] is None
+    assert board.current["conversion_rate"] is None
+    assert board.current["cpa"] is None
+    assert board.ranked_by == "rpm"
+    rpms = [rpm for _, _, _, rpm in board.publishers]
+    assert rpms == sorted(rpms, key=lambda v: -(v or 0))
+    assert app.kpi.report(MONTH).rows[0].values["conversion_rate"] is None

@@ -83,3 +83,21 @@ def test_a_newer_filter_wins_over_an_older_one_still_running(qtbot, window, serv
     expected = services.kpi.dashboard(page.data.period, page.data.filters)
     assert page.data.current == expected.current
     assert [r[0] for r in page.ranking.rows] == [page.combos["publisher"].currentText()]
+
+
+def test_a_change_from_a_loss_is_measured_from_its_size():
+    from ppcdesk.ui.pages.dashboard_page import change
+
+    assert change(-1_500, -1_000) == ("▼ 50.0% vs previous", -1)  # the loss grew
+    assert change(-500, -1_000) == ("▲ 50.0% vs previous", 1)
+    assert change(1_200, 1_000) == ("▲ 20.0% vs previous", 1)
+
+
+def test_an_n_a_tile_says_why(qtbot, window):
+    page = window.pages["dashboard"]
+    loaded(qtbot, page, 1)
+    tile = page.tiles["conversion_rate"]
+    if page.data.disposed[0]:  # the demo records no dispositions; if it ever does, say so
+        assert tile.value.text() != "n/a"
+    else:
+        assert (tile.value.text(), tile.delta.text()) == ("n/a", "no dispositions recorded")

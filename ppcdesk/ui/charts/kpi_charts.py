@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyqtgraph as pg
@@ -59,9 +59,9 @@ class ChartBox(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
-        name = QLabel(title)
-        name.setObjectName("chartTitle")
-        top.addWidget(name, 1)
+        self.title_label = QLabel(title)
+        self.title_label.setObjectName("chartTitle")
+        top.addWidget(self.title_label, 1)
         self.png_button = QPushButton("PNG")
         self.csv_button = QPushButton("CSV")
         for button, tip in ((self.png_button, "Save this chart as a picture"),
@@ -146,7 +146,8 @@ class TrendChart(ChartBox):
         super().__init__("Calls, billable calls and revenue")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush("#99d5cf"),
                                     pen=pg.mkPen(None), name="Calls")
-        self.plot.addLegend(offset=(10, 5))
+        # A light backdrop: the legend sits over the first bars.
+        self.plot.addLegend(offset=(10, 5), brush=pg.mkBrush(255, 255, 255, 210))
         self.plot.addItem(self.bars)
         self.billable = self.plot.plot([], [], pen=pg.mkPen(TEAL, width=2.5), name="Billable")
         self.revenue_view = pg.ViewBox()
@@ -158,6 +159,9 @@ class TrendChart(ChartBox):
         self.revenue_view.setXLink(item)
         self.revenue = pg.PlotCurveItem(pen=pg.mkPen(AMBER, width=2, style=Qt.PenStyle.DashLine))
         self.revenue_view.addItem(self.revenue)
+        legend = item.legend
+        if legend is not None:  # the revenue lives in its own view: name it by hand
+            legend.addItem(self.revenue, "Revenue (right axis)")
         item.vb.sigResized.connect(
             lambda: self.revenue_view.setGeometry(item.vb.sceneBoundingRect()))
 
@@ -214,24 +218,35 @@ class HeatmapChart(ChartBox):
 
 
 class RankingChart(ChartBox):
-    """Publishers as horizontal bars ranked by conversion rate, rpm beside each."""
+    """Publishers as horizontal bars ranked by conversion rate (else rpm), both in the table."""
+
+    TITLES: ClassVar[dict[str, str]] = {
+        "conversion_rate": "Publishers by conversion rate (rpm in the table)",
+        "rpm": "Publishers by revenue per minute",
+    }
 
     def __init__(self) -> None:
-        super().__init__("Publishers by conversion rate (rpm in the table)", left="left")
+        super().__init__(self.TITLES["conversion_rate"], left="left")
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.6,
                                     brush=pg.mkBrush(TEAL), pen=pg.mkPen(None))
         self.plot.addItem(self.bars)
         self.plot.getPlotItem().invertY(True)  # noqa: FBT003
         self.plot.showGrid(x=True, y=False, alpha=0.2)
 
-    def show_ranking(self, rows: list[tuple[str, int, float | None, float | None]]) -> None:
+    def show_ranking(self, rows: list[tuple[str, int, float | None, float | None]],
+                     by: str = "conversion_rate") -> None:
+        """Bars of conversion rate (%) or rpm ($), as ``by`` says; rows come ranked."""
+        self.title = self.TITLES[by]
+        self.title_label.setText(self.title)
         self.set_table(["publisher", "calls", "conversion rate %", "rpm $"],
                        [(n, c, None if r is None else round(100 * r, 2),
                          None if m is None else m / 1_000_000) for n, c, r, m in rows])
         ys = np.arange(len(rows), dtype=float)
         self.axis.labels = [r[0] for r in rows]
         self.bars.setOpts(x0=np.zeros(len(rows)), y=ys, height=0.6,
-                          width=[100 * (r[2] or 0) for r in rows])
+                          width=[100 * (r[2] or 0) if by == "conversion_rate"
+                                 else (r[3] or 0) / 1_000_000 for r in rows])
+        self.plot.setXRange(0, max([*self.bars.opts["width"], 1e-9]), padding=0.05)
         self.plot.setYRange(-0.6, max(len(rows) - 0.4, 0.4), padding=0)
         self.axis.picture = None
         self.axis.update()

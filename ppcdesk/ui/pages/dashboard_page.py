@@ -62,6 +62,20 @@ def show(unit: Unit, value: Number) -> str:
     return fmt.count(int(value))
 
 
+def change(now: float, before: float) -> tuple[str, int]:
+    """The change against the previous period, measured from the size of the previous value.
+
+    Profit from -$1,000 to -$1,500 is down 50% (a loss grew), not "up 50%" as dividing by a
+    negative baseline would say.
+    """
+    if before >= 0:
+        return fmt.change(now, before)
+    delta = (now - before) / abs(before)
+    sign = (delta > 0) - (delta < 0)
+    arrow = "▲" if sign > 0 else "▼" if sign < 0 else "■"
+    return f"{arrow} {abs(delta):.1%} vs previous", sign
+
+
 class KpiTile(QFrame):
     """A figure, its label, and its change against the previous period."""
 
@@ -81,10 +95,12 @@ class KpiTile(QFrame):
             layout.addWidget(widget)
 
     def show_value(self, text: str, delta: tuple[str, int] | None = None,
-                   *, good_when_up: bool = True) -> None:
+                   *, good_when_up: bool = True, note: str = "") -> None:
+        """The figure and its change; ``note`` (grey) says why there is no change to show."""
         self.value.setText(text)
         if delta is None:
-            self.delta.setText("")
+            self.delta.setText(note)
+            self.delta.setStyleSheet("color: #6b7280;")
             return
         words, sign = delta
         good = sign == 0 or (sign > 0) == good_when_up
@@ -157,6 +173,8 @@ class DashboardPage(Page):
         charts.addWidget(self.heat_calls, 1, 0)
         charts.addWidget(self.heat_answer, 1, 1)
         charts.addWidget(self.histogram, 1, 2)
+        for column in range(3):  # equal thirds, whatever a chart's title says
+            charts.setColumnStretch(column, 1)
         body.addLayout(charts, 1)
         self.layout_.addWidget(self.body, 1)
         self.data: Dashboard | None = None
@@ -335,7 +353,7 @@ class DashboardPage(Page):
         self.heat_answer.show_grid(data.heat_answer, "rate")
         self.ranking.show_ranking([(n, c, None if r is None else float(r),
                                     None if m is None else float(m))
-                                   for n, c, r, m in data.publishers])
+                                   for n, c, r, m in data.publishers], data.ranked_by)
         self.histogram.show_bins(list(data.histogram), data.buffer_s, data.buffer_from)
 
     def _paint_tiles(self, data: Dashboard) -> None:
@@ -345,8 +363,10 @@ class DashboardPage(Page):
                 tile.show_value("…")  # being counted: a moment, not "n/a"
                 continue
             now, before = data.current[key], data.before[key]
-            delta = None if now is None or before is None else fmt.change(now, before)
-            tile.show_value(show(kpi.unit, now), delta, good_when_up=kpi.good_when_up)
+            delta = None if now is None or before is None else change(now, before)
+            tile.show_value(show(kpi.unit, now), delta, good_when_up=kpi.good_when_up,
+                            note=why_na(key, data) if now is None else "")
+
 
     # ---------------------------------------------------------------- spend
     def _open_spend(self) -> None:
@@ -371,3 +391,15 @@ def one_step(fn: Callable[[], ChangeSet], message: str) -> Job[ChangeSet]:
     """A short write as a job, so it too runs on the write lane."""
     yield Progress(0, None, message)
     return fn()
+
+
+def why_na(key: str, data: Dashboard) -> str:
+    """Why a tile shows n/a, in a few words a publisher can act on."""
+    keys = BY_KEY[key].expr.keys()
+    if BY_KEY[key].needs_outcomes and not data.evaluated:
+        return "no contract has decided these calls"
+    if "conversions" in keys and not data.disposed[0]:
+        return "no dispositions recorded"
+    if "media_micros" in keys and not data.spend_known[0]:
+        return "spend is kept per campaign and publisher"
+    return "nothing to divide by"
