@@ -49,14 +49,27 @@ def count(path: Path, table: str) -> int:
     return int(query(path, f'SELECT COUNT(*) FROM "{table}"')[0][0])
 
 
+def _key(conn: sqlite3.Connection, table: str) -> str:
+    (without_rowid,) = conn.execute(
+        "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = ?", (table,)
+    ).fetchone()
+    if not without_rowid:
+        return "rowid"
+    info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+    return ", ".join(f'"{col[1]}"' for col in sorted(info, key=lambda c: c[5]) if col[5])
+
+
 def dump(path: Path) -> dict[str, Rows]:
-    """Every table's rows in rowid order, and the schema: the database's whole content."""
+    """Every table's rows in key order, and the schema: the database's whole content.
+
+    Key order is the rowid, or the primary key of a WITHOUT ROWID table (the KPI rollups).
+    """
     conn = sqlite3.connect(path)
     try:
         tables = [name for (name,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        content = {name: conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
-                   for name in tables}
+        content = {name: conn.execute(f'SELECT * FROM "{name}" ORDER BY {_key(conn, name)}')
+                   .fetchall() for name in tables}
         content["sqlite_master"] = conn.execute(
             "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
         return content
