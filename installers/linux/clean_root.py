@@ -33,10 +33,13 @@ test -f /usr/share/applications/ppcdesk.desktop
 test -f /usr/share/icons/hicolor/256x256/apps/ppcdesk.png
 test -f /usr/share/icons/hicolor/scalable/apps/ppcdesk.svg
 # Every library of the program, its Python modules and the Qt plugins it loads here resolves
-# (Wayland, GLX and EGL integrations are optional: they load only on such sessions).
+# (Wayland, GLX and EGL integrations are optional: they load only on such sessions). The
+# bootloader puts _internal on the library path at run time; ldd is told the same.
 missing=$(find /opt/ppcdesk -name '*.so*' -type f \
-  ! -path '*/wayland-*' ! -name 'libqwayland*' ! -path '*/xcbglintegrations/*' \
-  -exec ldd {{}} + 2>/dev/null | grep 'not found' | sort -u || true)
+  ! -path '*/wayland-*' ! -name 'libqwayland*' ! -name 'libQt6Wayland*' ! -name 'libQt6Wl*' \
+  ! -path '*/xcbglintegrations/*' \
+  -exec env LD_LIBRARY_PATH=/opt/ppcdesk/_internal ldd {{}} + 2>/dev/null \
+  | grep 'not found' | sort -u || true)
 if [ -n "$missing" ]; then echo "unresolved libraries:"; echo "$missing"; exit 1; fi
 echo "every library resolves"
 ppcdesk self-test
