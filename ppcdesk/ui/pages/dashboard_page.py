@@ -160,6 +160,8 @@ class DashboardPage(Page):
         self.tiles = {key: KpiTile(BY_KEY[key].label, BY_KEY[key].why) for key in TILES}
         for i, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, i // 5, i % 5)
+        for column in range(5):  # equal widths, whatever a tile's note says
+            tiles.setColumnStretch(column, 1)
         body.addLayout(tiles)
         charts = QGridLayout()
         charts.setSpacing(8)
@@ -400,6 +402,7 @@ def why_na(key: str, data: Dashboard) -> str:
         return "no contract has decided these calls"
     if "conversions" in keys and not data.disposed[0]:
         return "no dispositions recorded"
-    if "media_micros" in keys and not data.spend_known[0]:
-        return "spend is kept per campaign and publisher"
+    if "media_micros" in keys and not data.spend_known[0]:  # kept per campaign, publisher
+        return "no spend per buyer" if data.filters.buyer_id is not None else (
+            "no spend per number")
     return "nothing to divide by"
