@@ -15,10 +15,12 @@ from PySide6.QtCore import QDate, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
+    QFrame,
     QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -96,7 +98,7 @@ class CallsPage(Page):
                                  "the demo workspace to explore.")
         self.empty.hide()
         self._lay_out()
-        widths = (125, 125, 40, 120, 130, 150, 170, 80, 65, 70, 70, 80, 35, 120, 120)
+        widths = (125, 125, 40, 120, 130, 150, 170, 80, 65, 80, 80, 80, 35, 150, 170)
         for column, width in enumerate(widths):
             self.view.setColumnWidth(column, width)
         self.ui_settings = QSettings(str(services.paths.config / "ui.ini"),
@@ -116,8 +118,16 @@ class CallsPage(Page):
         for widget in (self.summary, self.view, self.empty):
             box.addWidget(widget)
         splitter.addWidget(table_box)
-        splitter.addWidget(self.detail)
-        splitter.setSizes([380, 480])
+        # The detail scrolls inside its pane (a long billing explanation, many legs), so the
+        # table keeps its share of the height instead of shrinking to two rows.
+        detail_pane = QScrollArea()
+        detail_pane.setWidget(self.detail)
+        detail_pane.setWidgetResizable(True)
+        detail_pane.setFrameShape(QFrame.Shape.NoFrame)
+        splitter.addWidget(detail_pane)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([320, 480])
         self.layout_.addWidget(self.filters)
         self.layout_.addWidget(splitter, 1)
         self.keys_help = QLabel(HELP)
@@ -226,6 +236,10 @@ class CallsPage(Page):
 
     def _detail(self, detail: CallDetail) -> None:
         self.detail.set_detail(detail, self.zone, masked=self.hiding)
+        billing, sid = self.services.billing, detail.row.call.sid
+        self.runner.query("calls:explain", lambda: (sid, billing.explain(sid)), self._explained,
+                          lambda message: self.detail.set_explanation(f"No explanation: "
+                                                                      f"{message}"))
         recording = detail.recordings[0] if detail.recordings else None
         if recording is None:
             self.balancer.set_source("", None)
@@ -245,6 +259,23 @@ class CallsPage(Page):
             self.services.review.peaks, recording.sha256 or recording.sid, path,
             self.detail.waveform.set_peaks,
             lambda error: self.detail.waveform.set_peaks(None, f"No waveform: {error}"), self)
+
+    def _explained(self, result: tuple[str, Any]) -> None:
+        """The rule-by-rule explanation, and the buyer contract's buffer on the waveform."""
+        sid, found = result
+        current = self.detail.detail
+        if current is None or current.row.call.sid != sid:
+            return
+        lines: list[str] = []
+        for c in found.contracts:
+            lines.append(f"{c.contract} (version {c.version}):")
+            lines += [f"   {'✓' if t.passed else '✗'} {t.sentence}" for t in c.trace
+                      if t.judged]
+            buffer = next((t.values.get("buffer_s") for t in c.trace
+                           if c.counterparty_kind == "buyer" and "buffer_s" in t.values), None)
+            if isinstance(buffer, int):
+                self.detail.set_buffer(buffer)
+        self.detail.set_explanation("\n".join(lines) or "No contract covers this call.")
 
     def _download(self) -> None:
         detail = self.detail.detail

@@ -169,6 +169,8 @@ class CallDetailView(QWidget):
         grid.addWidget(self.dispute_reason, 3, 1)
         self.history = QListWidget()
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.history.setWordWrap(True)  # a note is read whole, not scrolled sideways
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         grid.addWidget(self.history, 4, 0, 1, 2)
         self.review_error = QLabel("")
         self.review_error.setObjectName("errorLabel")
