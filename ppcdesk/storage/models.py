@@ -491,7 +491,7 @@ class KpiDaily(KpiMeasures, Base):
 
 
 class KpiState(Base):
-    """One row: the zone ``kpi_daily`` counts its days in, and when the rollups were built."""
+    """One row: the zone ``kpi_daily`` counts its days in, and the newest call update summed."""
 
     __tablename__ = "kpi_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
