@@ -37,7 +37,8 @@ class SpendDialog(QDialog):
         self.services, self.runner = services, runner
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.day = QDateEdit(QDate.currentDate().addDays(-1))
+        yesterday = services.today()  # the user's zone, from the services' clock
+        self.day = QDateEdit(QDate(yesterday.year, yesterday.month, yesterday.day).addDays(-1))
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.campaign, self.publisher = QComboBox(), QComboBox()
@@ -58,7 +59,6 @@ class SpendDialog(QDialog):
         layout.addLayout(form)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setObjectName("errorLabel")
         layout.addWidget(self.message)
         self.import_button = QPushButton("Import a CSV…")
         self.import_button.setToolTip("Columns: date, campaign, publisher, amount (source "
@@ -76,7 +76,7 @@ class SpendDialog(QDialog):
         try:
             micros = to_micros(self.amount.text())
         except MoneyError as exc:
-            self.message.setText(f"Amount: {exc}")
+            self._say(f"Amount: {exc}", error=True)
             return
         qday = self.day.date()
         day = date(qday.year(), qday.month(), qday.day())
@@ -91,16 +91,21 @@ class SpendDialog(QDialog):
         from ppcdesk.ui.pages.dashboard_page import one_step
 
         self.runner.submit("Saving media spend", lambda: one_step(write, "Saving spend"),
-                           on_done=lambda _c: self.message.setText(f"Saved {day}."),
-                           on_error=self.message.setText)
+                           on_done=lambda _c: self._say(f"Saved {day}."),
+                           on_error=lambda m: self._say(m, error=True))
 
     def import_file(self, path: Path) -> None:
-        self.message.setText(f"Importing {path.name}…")
+        self._say(f"Importing {path.name}…")
         self.runner.submit(f"Importing {path.name}",
                            lambda: self.services.kpi.import_spend_job(path),
-                           on_done=lambda c: self.message.setText(
+                           on_done=lambda c: self._say(
                                f"Imported {c.counts.get('spend', 0):,} rows from {path.name}."),
-                           on_error=self.message.setText)
+                           on_error=lambda m: self._say(m, error=True))
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        """Show a result: red for a problem (naming file, row and field), plain for success."""
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b91c1c;" if error else "")
 
     def _ask_import(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import media spend", "", "CSV (*.csv)")
