@@ -18,7 +18,13 @@ Every KPI is computed by SQL over rollups of the calls (`kpi_hourly`, `kpi_daily
 days of your zone. A ratio whose denominator is zero is **n/a**, never 0. Figures marked
 *outcomes* are n/a until a contract has evaluated some call of the period; figures marked
 *spend* are n/a under a buyer or number filter (spend is kept per campaign and publisher).
-Money is exact (integer micros, rounded half to even once, at the end).
+Figures built on conversions are n/a when nobody recorded a disposition in the period (the
+conversions are unknown, not zero). Money is exact (integer micros, rounded half to even
+once, at the end).
+
+Unique callers cannot be summed from rollups: they are counted over the calls themselves, for
+the period and the one before it in one pass. The dashboard paints everything else first and
+fills them in a moment later; a newer request stops an older one inside SQLite.
 
 Break any KPI down with `ppcdesk kpi --by DIMENSION`: {dims}.
 """
@@ -46,6 +52,9 @@ def render() -> str:
               for m in catalog.MEASURES]
     lines += ["", "Per-call facts the measures read (each evaluated once per call):", ""]
     lines += [f"- `{name}`: `{sql}`" for name, sql in catalog.FACTS]
+    lines += ["", ("A whole rebuild reads the caller facts from one ordered pass instead of "
+              "probing per call:"), "", f"- `{catalog.CALLER_PASS}`"]
+    lines += [f"- `{name}`: `{sql}`" for name, sql in catalog.PASS_FACTS.items()]
     return "\n".join(lines) + "\n"
 
 
