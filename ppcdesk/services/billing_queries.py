@@ -33,8 +33,10 @@ from ppcdesk.billing.job import (
 from ppcdesk.billing.terms import Terms
 from ppcdesk.billing.whatif import WhatIf
 from ppcdesk.core.errors import PpcdeskError
-from ppcdesk.core.model import Counterparty
+from ppcdesk.core.model import Counterparty, DispositionCode
 from ppcdesk.core.money import to_micros
+from ppcdesk.core.reasons import ReasonFlag
+from ppcdesk.kpi.rollups import refresh_rollups
 from ppcdesk.storage import billing_store as store
 
 WINDOW_S = 15  # "just under the buffer": the last 15 s before it, against the first 15 s after
@@ -292,6 +294,7 @@ def adjust(conn: Connection, sid: str, name: str, field: str, value: str, reason
         store.upsert_outcomes(conn, [outcome_row(plan.contract_id, segment.version_id,
                                                  segment.terms, call, outcome, adjusted,
                                                  revenue, now)])
+        refresh_rollups(conn, call.started_at, call.started_at + 1)  # the dashboard's money
 
 
 def _yes_no(value: str) -> str:
@@ -326,3 +329,46 @@ def buyer_behaviour(conn: Connection) -> list[BuyerBehaviour]:
         "WHERE c.connected_s > 0 GROUP BY b.name")}
     return [dataclasses.replace(found, answered=answered.get(found.buyer, 0))
             for found in behaviour.under_buffer(connected, buffers, WINDOW_S)]
+
+
+# ---------------------------------------------------------------- dispositions
+DISPOSITION_PREFIX = "review: "
+_REJECTING = frozenset({DispositionCode.NOT_QUALIFIED, DispositionCode.SPAM,
+                        DispositionCode.WRONG_NUMBER})
+_ACCEPTING = frozenset({DispositionCode.QUALIFIED, DispositionCode.CONVERTED})
+
+
+def adjust_for_disposition(conn: Connection, call_id: int, code: DispositionCode, author: str,
+                           now: int) -> int:
+    """Make a reviewer's verdict count in billing; return how many outcomes it changed.
+
+    A call judged not qualified, spam or a wrong number qualifies under no contract: every
+    outcome that qualified gets a manual adjustment to "not qualified", its reason naming the
+    review. A later "qualified" or "converted" undoes only what a review did: an outcome a
+    review had turned down goes back to the contract's own verdict (the engine's bits, without
+    MANUAL). A review never makes a call qualify that the contract's rules turned down: that
+    takes an explicit adjustment with a reason.
+    """
+    sid = conn.exec_driver_sql("SELECT sid FROM calls WHERE id = ?", (call_id,)).scalar()
+    if sid is None:
+        return 0
+    label = code.value.replace("_", " ")
+    latest: dict[str, store.Adjustment] = {}
+    for adjustment in store.adjustments_of_call(conn, call_id):
+        if adjustment.field in {"billable", "payable", "qualified"}:
+            latest[adjustment.contract] = adjustment
+    changed = 0
+    for outcome in store.outcomes_of_call(conn, call_id):
+        if code in _REJECTING and outcome.qualified:
+            adjust(conn, sid, outcome.contract, "qualified", "no",
+                   f"{DISPOSITION_PREFIX}{label}", author, now)
+            changed += 1
+        elif code in _ACCEPTING and not outcome.qualified:
+            last = latest.get(outcome.contract)
+            engine_qualifies = outcome.flags & ~int(ReasonFlag.MANUAL) == 0
+            if last and last.reason.startswith(DISPOSITION_PREFIX) and engine_qualifies:
+                adjust(conn, sid, outcome.contract, "qualified", "yes",
+                       f"{DISPOSITION_PREFIX}{label}: back to the contract's verdict",
+                       author, now)
+                changed += 1
+    return changed

@@ -19,12 +19,13 @@ from ppcdesk.core.clock import Clock, to_epoch
 from ppcdesk.core.errors import DataError, PpcdeskError
 from ppcdesk.core.model import DispositionCode
 from ppcdesk.core.progress import Job, Progress
+from ppcdesk.kpi.rollups import refresh_rollups
 from ppcdesk.recordings import retention
 from ppcdesk.recordings.cache import RecordingCache
 from ppcdesk.recordings.mix import MixStore
 from ppcdesk.recordings.retention import CachedFile, RetentionPolicy
 from ppcdesk.recordings.waveform import PeaksStore
-from ppcdesk.services import calls_csv
+from ppcdesk.services import billing_queries, calls_csv
 from ppcdesk.storage import review_detail, review_io, review_store
 from ppcdesk.storage.db import Database
 from ppcdesk.storage.review_detail import CallDetail, RecordingInfo
@@ -130,9 +131,19 @@ class ReviewService:
             raise DataError("a sale amount goes only with the disposition 'converted'",
                             field="sale")
         yield Progress(0, 1, f"Marking call as {code.value.replace('_', ' ')}")
+        who = author or default_author()
         with self.db.write() as conn:
-            review_store.add_disposition(conn, call_id, str(code), sale_micros,
-                                         author or default_author(), self._now())
+            review_store.add_disposition(conn, call_id, str(code), sale_micros, who,
+                                         self._now())
+            # The verdict counts in billing too, in the same transaction (see the function).
+            adjusted = billing_queries.adjust_for_disposition(conn, call_id, code, who,
+                                                              self._now())
+            started = review_store.started_at_of(conn, call_id)
+            if started is not None:  # conversions and sales feed the dashboard
+                refresh_rollups(conn, started, started + 1)
+        if adjusted:
+            return ChangeSet.of(Entity.REVIEW, Entity.OUTCOMES, dispositions=1,
+                                adjustments=adjusted)
         return ChangeSet.of(Entity.REVIEW, dispositions=1)
 
     def note_job(self, call_id: int, body: str, author: str | None = None) -> Job[ChangeSet]:

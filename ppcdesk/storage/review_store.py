@@ -251,3 +251,10 @@ def reasons_json(text: str) -> list[dict[str, str]]:
     items = raw if isinstance(raw, list) else [raw]
     return [item if isinstance(item, dict) else {"code": str(item), "text": str(item)}
             for item in items]
+
+
+def started_at_of(conn: Connection, call_id: int) -> int | None:
+    """When the call started (UTC epoch), or None if there is no such call."""
+    value = conn.exec_driver_sql("SELECT started_at FROM calls WHERE id = ?",
+                                 (call_id,)).scalar()
+    return None if value is None else int(value)
