@@ -61,6 +61,7 @@ class RecordingFileState(StrEnum):
     BUNDLED = "bundled"  # demo audio shipped in resources/
     EXPIRED = "expired"  # audio dropped by the retention policy; metadata kept
     DELETED = "deleted"  # deleted on Twilio and not cached
+    LOCAL_ONLY = "local_only"  # deleted on Twilio after a verified download: the only copy
 
 
 class DispositionCode(StrEnum):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from ppcdesk.config.atomic import write_text_atomic
 from ppcdesk.config.paths import Paths, resources_dir
 from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
-from ppcdesk.core.model import DisputeStatus
+from ppcdesk.core.model import DisputeStatus, RecordingFileState
 from ppcdesk.core.money import Money
 from ppcdesk.core.progress import Job
 from ppcdesk.recon import disputes as disputes_mod
@@ -41,6 +41,10 @@ from ppcdesk.storage import recon_store, repositories
 from ppcdesk.storage.db import Database
 
 DEFAULT_ZONE = "America/New_York"
+
+
+# Where the audio is on this computer: downloaded, or the only copy left (deleted on Twilio).
+LOCAL_AUDIO = frozenset({RecordingFileState.CACHED, RecordingFileState.LOCAL_ONLY})
 
 
 class ReconService:
@@ -163,7 +167,7 @@ class ReconService:
         for _rsid, state, local in parts["recording"]:
             if local and state == "bundled":
                 recording = resources_dir() / str(local)
-            elif local and state == "cached":
+            elif local and state in LOCAL_AUDIO:
                 recording = self.paths.recordings / str(local)
         return evidence_mod.Evidence(
             workspace.name if workspace is not None else "ppcdesk", self.zone(), sid, caller,

@@ -148,7 +148,8 @@ class SyncService:
         with self.db.read() as conn:
             row = conn.exec_driver_sql("SELECT file_state, local_path FROM recordings "
                                        "WHERE sid = ?", (sid,)).first()
-        if row is None or row.file_state != "cached" or not row.local_path:
+        # cached, or local_only: deleted on Twilio, this copy is the only one
+        if row is None or row.file_state not in {"cached", "local_only"} or not row.local_path:
             return None
         path = self.paths.recordings / row.local_path
         return path if path.is_file() else None
