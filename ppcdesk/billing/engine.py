@@ -27,9 +27,16 @@ Incremental runs: outcomes of calls at or after ``range_start`` depend only on c
 :func:`lookback_start`; pass those as ``history`` (every workspace call, with this contract's
 earlier verdicts) and the result equals one run over everything (a property test checks it).
 
-Speed: :class:`Workspace` sorts and indexes the calls once (by party, and the previous answered
-call of each caller per scope) so that ten contracts share it; each contract is then one loop
-over its own calls with its rules compiled to tables (``rules``).
+Speed (a million calls under ten contracts in about a second of CPU): :class:`Workspace` reads
+the calls once into numpy columns in call order (``_columns``: callers as integer keys with
+their classes, parties as codes, local times per zone, the previous answered call of each
+caller per scope), shared by every contract. Each contract is then array masks for the rules
+that need no other call and for "connected" duplicates, and a short Python loop in call order
+over the calls that passed them, for what is sequential: "qualified" duplicates, caps (a lone
+cap is a rank within its period) and concurrency (``_vector``). ``_reference`` keeps the
+plain per-call loop the rules were first written as; :meth:`Workspace.evaluate_by_rows` runs
+it, a property test holds the two to the same outcomes, and calls whose values do not fit the
+columns (ids beyond 64 bits) take it.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 The engine applies the rules in :data:`RULE_ORDER` and lists every one that fails. This module
 holds everything a rule needs that does not depend on other calls (callers, geography, hours,
 connection, buffer, price) and the calendar arithmetic the stateful rules (duplicates, caps,
-concurrency, in ``engine``) key their counters on. Both the engine and ``explain`` call
-:meth:`Rules.static_bits`, so the words can never disagree with the verdict.
+concurrency, in ``engine``) key their counters on. ``explain`` and the engine's reference loop
+call :meth:`Rules.static_bits`; the engine's array path (``_vector``) reads the same tables,
+and property tests hold all three to the same verdicts, so the words never disagree.
 
 Why tables: a million calls under ten contracts leaves about a microsecond per (call, contract)
 pair. ``zoneinfo`` per call, ``phonenumbers`` per caller (~100 us) or ``Decimal`` per amount would
