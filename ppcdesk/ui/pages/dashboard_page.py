@@ -347,6 +347,8 @@ class DashboardPage(Page):
         self.end_edit.blockSignals(False)  # noqa: FBT003
         note = "" if data.evaluated else ("   No contract has evaluated these calls yet: "
                                           "money and quality figures are n/a.")
+        if data.filters.buyer_id is not None:  # else a solid 100% heatmap looks like a bug
+            note += "   A buyer's calls are the calls it answered: its answer rate is 100%."
         self.period.setText(f"{p.start:%b %d, %Y} to {p.end:%b %d, %Y} ({p.zone}), against "
                             f"{data.previous.start:%b %d} to {data.previous.end:%b %d}.{note}")
         self._paint_tiles(data)
