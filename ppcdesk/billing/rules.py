@@ -367,11 +367,27 @@ def _open_table(terms: Terms) -> bytes | None:
 
 
 def compile_terms(terms: Terms) -> Rules:
-    """The compiled rules of ``terms`` (cached: terms are frozen values)."""
+    """The compiled rules of ``terms`` (cached: terms are frozen values).
+
+    Looked up by identity first: hashing a Terms hashes every field, its hours and tiers
+    (~20 us), and explaining a million outcomes asks for the same object a million times.
+    An entry keeps its Terms alive, so its id cannot be reused while it is cached.
+    """
+    found = _BY_IDENTITY.get(id(terms))
+    if found is not None and found[0] is terms:
+        return found[1]
     try:
-        return _compiled(terms)
+        rules = _compiled(terms)
     except TypeError:  # a field someone filled with an unhashable value: compile afresh
         return Rules(terms)
+    if len(_BY_IDENTITY) >= _IDENTITY_LIMIT:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(terms)] = (terms, rules)
+    return rules
+
+
+_IDENTITY_LIMIT = 256
+_BY_IDENTITY: dict[int, tuple[Terms, Rules]] = {}
 
 
 @lru_cache(maxsize=256)

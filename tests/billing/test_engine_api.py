@@ -88,3 +88,12 @@ def test_publishers_share_what_every_buyer_contract_billed() -> None:
     results = engine.evaluate_many([publisher, terms(), extra], given)
     assert [(o.call_id, o.amount_micros) for o in results[0]] == [(1, 27_500_000), (2, 0)]
     assert [o.qualified for o in results[0]] == [True, True]
+
+
+def test_compiled_rules_follow_the_terms_even_when_ids_are_reused() -> None:
+    # Terms are compiled once per object (looked up by identity); a new object at a freed
+    # address must still get its own rules.
+    for buffer_s in [*range(300), *range(300)]:
+        contract = terms(buffer_s=buffer_s)
+        assert rules.compile_terms(contract).buffer_s == buffer_s
+        del contract
