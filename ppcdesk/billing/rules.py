@@ -195,9 +195,9 @@ def _nanp_regions() -> tuple[tuple[str, re.Pattern[str] | None, tuple[re.Pattern
         if meta is None:
             continue
         descs = [meta.general_desc] + [
-            getattr(meta, kind) for kind in (
-                "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager",
-                "uan", "voicemail", "fixed_line", "mobile")]
+            getattr(meta, kind) for kind in (  # most callers' kinds first: any() stops there
+                "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "voip",
+                "personal_number", "pager", "uan", "voicemail")]
         patterns = tuple(
             re.compile(d.national_number_pattern) if 10 in (d.possible_length or (10,))
             else _NEVER for d in descs
@@ -213,12 +213,13 @@ _NEVER = re.compile(r"(?!)")
 def _nanp_class(national: str) -> int:
     """INVALID / FOREIGN bits of a ten-digit NANP number (see :func:`_nanp_regions`)."""
     for region, leading, (general, *kinds) in _nanp_regions():
+        if leading is not None and leading.match(national) is None:
+            continue  # not this region's leading digits: its patterns need not be tried
         valid = general.fullmatch(national) is not None and any(
             kind.fullmatch(national) for kind in kinds)
-        if (leading.match(national) is not None) if leading is not None else valid:
-            if not valid:
-                return INVALID | FOREIGN
-            return 0 if region in {"US", "CA"} else FOREIGN
+        if leading is not None or valid:
+            return (INVALID | FOREIGN if not valid else 0 if region in {"US", "CA"}
+                    else FOREIGN)
     return INVALID | FOREIGN
 
 
