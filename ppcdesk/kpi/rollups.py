@@ -131,20 +131,23 @@ def _set_state(conn: Connection, zone: str) -> None:
         (zone,))
 
 
-def refresh_rollups(conn: Connection, since: int, until: int, *, zone: str | None = None
-                    ) -> None:
+def refresh_rollups(conn: Connection, since: int, until: int, *, zone: str | None = None,
+                    calls_added: bool = True) -> None:
     """Recompute the rollups for calls started in ``[since, until)`` (epoch seconds).
 
     Run it in the write that changed those calls (their legs, recordings, outcomes or
     dispositions). ``zone``: the days' zone (default: the one the rollups use, else the
-    workspace's); a new zone rebuilds ``kpi_daily`` from ``kpi_hourly``.
+    workspace's); a new zone rebuilds ``kpi_daily`` from ``kpi_hourly``. ``calls_added=False``
+    when no call was added (a disposition, an adjustment, outcomes of known calls): then no
+    earlier call's "called again within 7 days" can change, and only those hours are summed
+    (one call's hour: a few ms instead of ~0.4 s of CPU for the 7 days before it).
     """
-    for _ in refresh_steps(conn, since, until, zone=zone):
+    for _ in refresh_steps(conn, since, until, zone=zone, calls_added=calls_added):
         pass
 
 
-def refresh_steps(conn: Connection, since: int, until: int, *, zone: str | None = None
-                  ) -> Iterator[float]:
+def refresh_steps(conn: Connection, since: int, until: int, *, zone: str | None = None,
+                  calls_added: bool = True) -> Iterator[float]:
     """``refresh_rollups`` a week of hours at a time, yielding the fraction done (for a job)."""
     if rollup_zone(conn) is None:
         yield from rebuild_steps(conn, zone=zone)
@@ -152,7 +155,7 @@ def refresh_steps(conn: Connection, since: int, until: int, *, zone: str | None 
     zone = zone or _default_zone(conn)
     if zone != rollup_zone(conn):
         _rebuild_daily(conn, zone)
-    lo = (since - FCR_WINDOW_S) // 3600
+    lo = (since - (FCR_WINDOW_S if calls_added else 0)) // 3600
     hi = -(-until // 3600)
     conn.exec_driver_sql(f"DELETE FROM kpi_hourly WHERE hour >= {lo} AND hour < {hi}")
     yield from _fill_hourly(conn, lo, hi)

@@ -294,7 +294,8 @@ def adjust(conn: Connection, sid: str, name: str, field: str, value: str, reason
         store.upsert_outcomes(conn, [outcome_row(plan.contract_id, segment.version_id,
                                                  segment.terms, call, outcome, adjusted,
                                                  revenue, now)])
-        refresh_rollups(conn, call.started_at, call.started_at + 1)  # the dashboard's money
+        refresh_rollups(conn, call.started_at, call.started_at + 1,  # the dashboard's money
+                        calls_added=False)
 
 
 def _yes_no(value: str) -> str:

@@ -140,7 +140,7 @@ class ReviewService:
                                                               self._now())
             started = review_store.started_at_of(conn, call_id)
             if started is not None:  # conversions and sales feed the dashboard
-                refresh_rollups(conn, started, started + 1)
+                refresh_rollups(conn, started, started + 1, calls_added=False)
         if adjusted:
             return ChangeSet.of(Entity.REVIEW, Entity.OUTCOMES, dispositions=1,
                                 adjustments=adjusted)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kpi_support import NOON, Workspace
 from ppcdesk.kpi import rollups
+from ppcdesk.storage.models import KPI_MEASURE_COLUMNS
 
 DAY_S = 86_400
 GROUPS = ["f.started_at / 3600", "f.publisher_id"]
@@ -49,3 +50,26 @@ def test_first_and_repeat_calls_agree_between_rebuild_and_probes(ws: Workspace) 
     # second call (its next is 8 days on); one's first was followed in the same second, two's
     # six days later.
     assert noon["first_call_resolution"] == 1 / 3
+
+
+def test_a_refresh_without_new_calls_sums_only_their_hours_and_agrees(ws: Workspace) -> None:
+    one = "+12125550001"
+    first = ws.call(caller=one, at=NOON - 3 * DAY_S)
+    ws.call(caller=one, at=NOON)  # makes the first call "called again"
+    ws.build()
+    with ws.db.write() as conn:  # a reviewer marks the first call converted
+        conn.exec_driver_sql("INSERT INTO dispositions (call_id, code, author, created_at) "
+                             "VALUES (?, 'converted', 'me', 0)", (first,))
+        rollups.refresh_rollups(conn, NOON - 3 * DAY_S, NOON - 3 * DAY_S + 1,
+                                calls_added=False)
+        refreshed = conn.exec_driver_sql("SELECT * FROM kpi_hourly ORDER BY 1, 2, 3, 4, 5"
+                                         ).all()
+        daily = conn.exec_driver_sql("SELECT * FROM kpi_daily ORDER BY 1, 2, 3, 4, 5").all()
+    ws.build()
+    with ws.db.read() as conn:
+        assert conn.exec_driver_sql("SELECT * FROM kpi_hourly ORDER BY 1, 2, 3, 4, 5"
+                                    ).all() == refreshed
+        assert conn.exec_driver_sql("SELECT * FROM kpi_daily ORDER BY 1, 2, 3, 4, 5"
+                                    ).all() == daily
+    conversions = 5 + KPI_MEASURE_COLUMNS.index("conversions")  # after hour and 4 dimensions
+    assert sum(row[conversions] for row in refreshed) == 1
