@@ -5,7 +5,7 @@ the X server (Xvfb), for the PyInstaller bundle and, as the reference, for ``pyt
 from this virtualenv. Both open the same small demo database (a fresh copy each run, in a fresh
 PPCDESK_HOME), runs alternate between the two, and nothing inside ppcdesk is hooked: an outside
 observer polls the X server every 5 ms (libX11 through ctypes) for a viewable top-level window
-named ppcdesk. A mapped window is what a person sees appear; its first paint follows within a
+of class ppcdesk. A mapped window is what a person sees appear; its first paint follows within a
 frame or two.
 
     .venv/bin/python benchmarks/bench_cold_start.py [--frozen build/installers/dist/ppcdesk/ppcdesk]
@@ -51,6 +51,10 @@ class XWindowAttributes(ctypes.Structure):
     ]
 
 
+class XClassHint(ctypes.Structure):
+    _fields_ = [("res_name", ctypes.c_void_p), ("res_class", ctypes.c_void_p)]
+
+
 class XObserver:
     """Ask the X server which top-level windows are viewable, and what they are called."""
 
@@ -66,9 +70,15 @@ class XObserver:
         self.x.XQueryTree.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + [ctypes.c_void_p] * 4
         self.x.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
                                                 ctypes.POINTER(XWindowAttributes)]
-        self.x.XFetchName.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
-                                      ctypes.POINTER(ctypes.c_char_p)]
+        self.x.XGetClassHint.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                         ctypes.POINTER(XClassHint)]
         self.x.XFree.argtypes = [ctypes.c_void_p]
+        # Xlib's default error handler exits the process; a window that closes between
+        # XQueryTree and XGetWindowAttributes (the previous run's) is expected: ignore it.
+        handler_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+        self._on_error = handler_type(lambda _dpy, _event: 0)
+        self.x.XSetErrorHandler(self._on_error)
+        self.display = display
         self.dpy = self.x.XOpenDisplay(display.encode())
         if not self.dpy:
             raise SystemExit(f"cannot open X display {display}")
@@ -82,14 +92,18 @@ class XObserver:
         try:
             for i in range(count.value):
                 attrs = XWindowAttributes()
-                self.x.XGetWindowAttributes(self.dpy, children[i], ctypes.byref(attrs))
+                if not self.x.XGetWindowAttributes(self.dpy, children[i], ctypes.byref(attrs)):
+                    continue
                 if attrs.map_state != IS_VIEWABLE or attrs.width < 200:
                     continue
-                name = ctypes.c_char_p()
-                if self.x.XFetchName(self.dpy, children[i], ctypes.byref(name)) and name.value:
-                    title = name.value.decode(errors="replace")
-                    self.x.XFree(name)
-                    if needle in title.lower():
+                # WM_CLASS, not the title: Qt sets a UTF-8 title ("ppcdesk — New workspace")
+                # that XFetchName cannot return.
+                hint = XClassHint()
+                if self.x.XGetClassHint(self.dpy, children[i], ctypes.byref(hint)):
+                    name = ctypes.string_at(hint.res_class).decode(errors="replace")
+                    self.x.XFree(hint.res_name)
+                    self.x.XFree(hint.res_class)
+                    if needle == name.lower():
                         return True
             return False
         finally:
@@ -97,16 +111,25 @@ class XObserver:
                 self.x.XFree(children)
 
 
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+def start_xvfb() -> tuple[subprocess.Popen[bytes], XObserver]:
+    """A private Xvfb on a high display number (low ones may be taken, or shadowed by another
+    server's abstract socket), and an observer connected to it."""
     if shutil.which("Xvfb") is None:
         raise SystemExit("Xvfb not found (Debian: apt-get install xvfb)")
-    read, write = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1440x900x24",
-                               "-nolisten", "tcp"], pass_fds=(write,), stderr=subprocess.DEVNULL)
-    os.close(write)
-    number = os.read(read, 16).decode().strip()
-    os.close(read)
-    return server, f":{number}"
+    # X servers lock their display number here, by convention.
+    number = next(n for n in range(170, 300)
+                  if not Path(f"/tmp/.X{n}-lock").exists())  # noqa: S108
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1440x900x24",
+                               "-nolisten", "tcp"], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            return server, XObserver(f":{number}")
+        except SystemExit:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.terminate()
+                raise
+            time.sleep(0.1)
 
 
 def drop_caches() -> None:
@@ -157,9 +180,9 @@ def main() -> None:
         raise SystemExit(f"no frozen build at {args.frozen}: run python installers/build.py")
     commands = {"frozen bundle": [str(args.frozen)],
                 "virtualenv (reference)": [sys.executable, "-m", "ppcdesk"]}
-    server, display = start_xvfb()
+    server, observer = start_xvfb()
+    display = observer.display
     try:
-        observer = XObserver(display)
         with tempfile.TemporaryDirectory(prefix="ppcdesk-cold-db-") as tmp:
             db = Path(tmp) / "demo.sqlite"
             subprocess.run([sys.executable, "-m", "ppcdesk", "--home", tmp, "--db", str(db),
