@@ -78,8 +78,10 @@ def show(unit: Unit, value: Number) -> str:
         return f"{float(value):.1f}%"
     if unit is Unit.MULTIPLE:
         return f"{float(value):.2f}x"
-    if unit in (Unit.SECONDS, Unit.MINUTES):
-        return f"{float(value):,.1f}"
+    if unit is Unit.SECONDS:
+        return f"{float(value):,.1f} s"
+    if unit is Unit.MINUTES:
+        return f"{float(value):,.1f} min"
     return f"{int(value):,}"
 
 
