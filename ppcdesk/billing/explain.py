@@ -88,6 +88,63 @@ def sentence(reason: Reason, terms: Terms, call: CallFacts, outcome: Outcome) ->
     return _trace(reason, _context(terms, call, outcome, None)).sentence
 
 
+class Wording:
+    """The stored sentence of each reason the engine gave, for one version's outcomes.
+
+    Equal to :func:`sentence` for every reason in ``outcome.reasons`` (the engine and
+    ``Rules.static_bits`` agree on the verdicts: a property test holds them to it), but
+    without compiling the terms (hashing the whole ``Terms``) and judging the rules again per
+    call: a reason's words depend on a few values only (the caller, the local minute of the
+    week, the measured seconds...), so each distinct case is worded once. A year's million
+    refusals says a few thousand different things; DUPLICATE names the earlier call and is
+    worded for every call, from a template.
+    """
+
+    def __init__(self, terms: Terms) -> None:
+        self.rules = rules = compile_terms(terms)
+        self._hours_open = rules.terms.hours is not None
+        self._said: dict[tuple[object, ...], str] = {}
+        window = rules.window_s
+        self._duplicate = (f" within {_span(window)}: duplicate" if window is not None
+                           else "")
+        self._keys: dict[Reason, Callable[[CallFacts, Outcome], tuple[object, ...]]] = {
+            Reason.NOT_FINAL: _no_key, Reason.NOT_CONNECTED: _no_key,
+            Reason.CALLER_BLOCKED: lambda c, _o: (c.caller,),
+            Reason.GEO_BLOCKED: lambda c, _o: (c.caller, c.caller_state),
+            Reason.GEO_UNKNOWN: lambda c, _o: (c.caller_state,),
+            Reason.AFTER_HOURS: self._hours_key,
+            Reason.SHORT: lambda c, _o: (c.answered_at is None, c.connected_s, c.duration_s),
+            Reason.OVER_CAP: lambda c, o: (c.final, o.reasons),
+            Reason.OVER_CONCURRENCY: lambda c, o: (c.final, o.reasons),
+        }
+
+    def sentence(self, reason: Reason, call: CallFacts, outcome: Outcome) -> str:
+        """The sentence :func:`sentence` stores for ``reason``, one of ``outcome.reasons``."""
+        if reason is Reason.DUPLICATE and self.rules.window_s is not None:
+            return f"same caller as call #{outcome.duplicate_of}{self._duplicate}"
+        keyed = self._keys.get(reason)
+        if keyed is None:  # MANUAL, and DUPLICATE without a rule: as sentence() says it
+            return sentence(reason, self.rules.terms, call, outcome)
+        key = (reason, *keyed(call, outcome))
+        text = self._said.get(key)
+        if text is None:
+            local = self.rules.clock.local(call.started_at)
+            ctx = _Context(self.rules, call, outcome, local, reason.flag, None)
+            text = self._said[key] = _trace(reason, ctx).sentence
+        return text
+
+    def _hours_key(self, call: CallFacts, _outcome: Outcome) -> tuple[object, ...]:
+        """The local minute of the week and whether that day is closed: all _hours reads."""
+        if not self._hours_open:
+            return ()
+        local = self.rules.clock.local(call.started_at)
+        return local // 60 % 10_080, local // DAY_S in self.rules.closed_days
+
+
+def _no_key(_call: CallFacts, _outcome: Outcome) -> tuple[object, ...]:
+    return ()
+
+
 def _context(terms: Terms, call: CallFacts, outcome: Outcome,
              earlier: CallFacts | None) -> _Context:
     rules = compile_terms(terms)

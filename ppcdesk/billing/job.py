@@ -352,47 +352,19 @@ def run_segment(conn: Connection, contract_id: int | None, segment: Segment, fac
 
 
 Row = tuple[int, int, int, int, int, int, int, str, int, int | None, int]
-Said = Callable[[CallFacts, Outcome], tuple[object, ...]]
-
-# What each reason's sentence reads of the call and outcome (see explain's rule words), so
-# outcomes that agree on it share one sentence: a year of refusals says a few thousand
-# different things, not a million (explain.sentence costs tens of microseconds a call).
-# A reason missing here (DUPLICATE: it names the earlier call) is worded for every call.
-# tests/billing/test_job.py checks every stored sentence against explain.sentence.
-_SAYS: dict[Reason, Said] = {
-    Reason.NOT_FINAL: lambda _c, _o: (),
-    Reason.CALLER_BLOCKED: lambda c, _o: (c.caller,),
-    Reason.GEO_BLOCKED: lambda c, _o: (c.caller, c.caller_state),
-    Reason.GEO_UNKNOWN: lambda c, _o: (c.caller_state,),
-    Reason.AFTER_HOURS: lambda c, _o: (c.started_at // 60,),
-    Reason.NOT_CONNECTED: lambda c, _o: (c.buyer, c.answered_at is None),
-    Reason.SHORT: lambda c, _o: (c.answered_at is None, c.connected_s, c.duration_s),
-    Reason.OVER_CAP: lambda c, o: (c.final, o.reasons),
-    Reason.OVER_CONCURRENCY: lambda c, o: (c.final, o.reasons),
-}
 
 
 class Sentences:
-    """The reasons JSON of one version's outcomes, worded once per distinct sentence."""
+    """The reasons JSON of one version's outcomes (explain.Wording words each case once)."""
 
     def __init__(self, terms: Terms) -> None:
         self.terms = terms
-        self._said: dict[tuple[object, ...], str] = {}
+        self.wording = explain.Wording(terms)
         self._json: dict[tuple[tuple[str, str], ...], str] = {}
 
     def pairs(self, call: CallFacts, outcome: Outcome) -> list[tuple[str, str]]:
-        found = []
-        for reason in outcome.reasons:
-            says = _SAYS.get(reason)
-            if says is None:
-                found.append((reason.value, explain.sentence(reason, self.terms, call, outcome)))
-                continue
-            key = (reason, *says(call, outcome))
-            text = self._said.get(key)
-            if text is None:
-                text = self._said[key] = explain.sentence(reason, self.terms, call, outcome)
-            found.append((reason.value, text))
-        return found
+        say = self.wording.sentence
+        return [(reason.value, say(reason, call, outcome)) for reason in outcome.reasons]
 
     def json(self, pairs: list[tuple[str, str]]) -> str:
         key = tuple(pairs)

@@ -1,0 +1,107 @@
+"""The job's stored sentences: explain.Wording words each case once, in explain's own words.
+
+The job stores a sentence per reason for a million outcomes, so it words each distinct case
+once (explain.Wording); every sentence must still be exactly what explain.sentence says.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import date
+
+import pytest
+from ppcdesk.billing import engine, explain
+from ppcdesk.billing.facts import CallFacts
+from ppcdesk.billing.terms import (
+    BufferBasis,
+    Callers,
+    Caps,
+    Duplicates,
+    DuplicateScope,
+    Geography,
+    Hours,
+    Price,
+    Terms,
+    Tier,
+    UnknownState,
+)
+from ppcdesk.core.model import Counterparty
+from tests.billing.specs import DESERT_AUTO, MON_FRI
+
+MARCH = 1_772_323_200  # 2026-03-01 00:00 UTC
+CALLERS = ["+16025550101", "+16025550102", "+14805550103", "+12125550104", "+14165550105",
+           "anonymous", "+1602555", "+442071838750", "+16025550199"]
+STATES = {"+16025550101": "AZ", "+16025550102": "AZ", "+14805550103": "AZ",
+          "+12125550104": "NY", "+14165550105": "ON", "+16025550199": None}
+
+STRICT = dataclasses.replace(
+    DESERT_AUTO,
+    hours=Hours(MON_FRI.weekly, frozenset({date(2026, 3, 10)})),
+    geography=Geography(allowed_states=frozenset({"AZ", "NY"}),
+                        blocked_area_codes=frozenset({"212"}),
+                        unknown_state=UnknownState.BLOCK),
+    callers=Callers(us_ca_only=True, blocklist=frozenset({"+16025550102"})),
+    duplicates=Duplicates(30 * 86_400),
+    caps=Caps(hourly=2, daily=3, concurrency=1))
+LOOSE = dataclasses.replace(
+    DESERT_AUTO, name="Desert Auto tiers", buffer_basis=BufferBasis.CALL,
+    price=Price(tiers=(Tier(60, 20_000_000), Tier(180, 40_000_000))),
+    callers=Callers(block_anonymous=False, block_invalid=False),
+    duplicates=Duplicates(7_200, scope=DuplicateScope.ALL), caps=Caps(weekly=5))
+PUBLISHER = Terms(name="Peak payout", counterparty=Counterparty.PUBLISHER, party="Peak",
+                  campaign=None, timezone="America/New_York", price=Price(fixed_micros=9_000_000),
+                  buffer_s=30, duplicates=Duplicates(86_400), caps=Caps(monthly=40))
+
+
+def random_calls(seed: int, count: int = 400) -> list[CallFacts]:
+    rng = random.Random(seed)
+    found = []
+    for k in range(count):
+        started = MARCH + rng.randrange(0, 12 * 86_400)
+        caller = (rng.choice(CALLERS) if rng.random() < 0.3
+                  else f"+1480555{rng.randrange(10_000):04d}")
+        answered = rng.random() < 0.7
+        connected = rng.choice([0, 15, 59, 60, 89, 90, 120, 900, 2400]) if answered else 0
+        found.append(CallFacts(
+            k + 1, f"CA{k + 1}", started, connected + rng.randint(0, 40), connected,
+            started + rng.randint(1, 30) if answered else None, caller, STATES.get(caller, "AZ"),
+            "Auto", "Peak", "Desert Auto" if answered else None, rng.random() < 0.95))
+    return found
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("terms", [
+    STRICT, LOOSE, PUBLISHER,
+    dataclasses.replace(STRICT, counterparty=Counterparty.PUBLISHER, party="Peak"),
+], ids=lambda t: f"{t.name} ({t.counterparty.value})")
+def test_every_reason_is_worded_as_explain_says(terms: Terms, seed: int) -> None:
+    calls = random_calls(seed)
+    by_id = {c.id: c for c in calls}
+    wording = explain.Wording(terms)
+    seen = set()
+    for outcome in engine.evaluate(terms, calls):
+        call = by_id[outcome.call_id]
+        for reason in outcome.reasons:
+            assert wording.sentence(reason, call, outcome) == explain.sentence(
+                reason, terms, call, outcome), (call, outcome)
+            seen.add(reason)
+    assert len(seen) >= 3  # the table really refuses calls for several reasons
+
+
+def test_the_strict_contract_words_every_rule() -> None:
+    """Across seeds the strict contract (a buyer's and a publisher's) refuses for every reason.
+
+    A buyer contract covers only the calls its buyer answered: NOT_CONNECTED comes from the
+    publisher's.
+    """
+    seen = set()
+    paid = dataclasses.replace(STRICT, counterparty=Counterparty.PUBLISHER, party="Peak")
+    for seed in range(1, 4):
+        calls = random_calls(seed)
+        for terms in (STRICT, paid):
+            for outcome in engine.evaluate(terms, calls):
+                seen.update(outcome.reasons)
+    assert {r.value for r in seen} >= {"not_final", "caller_blocked", "geo_blocked",
+                                       "geo_unknown", "after_hours", "not_connected", "short",
+                                       "duplicate", "over_cap", "over_concurrency"}
