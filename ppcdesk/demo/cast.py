@@ -17,6 +17,7 @@ class DemoCampaign:
     home_states: tuple[str, ...]  # callers come mostly from here
     buyers: tuple[tuple[str, float], ...]  # (buyer, share of forwarded calls)
     aep_season: bool = False  # Medicare's Annual Enrollment Period: Oct 15 - Dec 7
+    clips: tuple[int, ...] = (0, 3)  # indexes into CLIPS: the samples its recordings play
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,17 @@ CAMPAIGNS = (
     DemoCampaign("Medicare Advantage", "medicare", "America/New_York", 0.30,
                  ("FL", "AZ", "TX", "PA", "OH"),
                  (("Silverline Health Partners", 0.6), ("Harbor Senior Benefits", 0.4)),
-                 aep_season=True),
+                 aep_season=True, clips=(3,)),
     DemoCampaign("Auto Insurance", "insurance", "America/Chicago", 0.28,
                  ("TX", "IL", "GA", "NC", "MO"),
-                 (("Apex Auto Insurance Group", 0.55), ("Keystone Direct Insurance", 0.45))),
+                 (("Apex Auto Insurance Group", 0.55), ("Keystone Direct Insurance", 0.45)),
+                 clips=(0,)),
     DemoCampaign("HVAC Repair", "home_services", "America/Phoenix", 0.17,
-                 ("AZ", "NV", "TX"), (("Desert Air Heating & Cooling", 1.0),)),
+                 ("AZ", "NV", "TX"), (("Desert Air Heating & Cooling", 1.0),), clips=(1,)),
     DemoCampaign("Debt Relief", "financial", "America/Los_Angeles", 0.15,
                  ("CA", "WA", "OR", "NV"), (("Clearpath Debt Solutions", 1.0),)),
     DemoCampaign("Pest Control", "home_services", "America/New_York", 0.10,
-                 ("FL", "GA", "NC", "SC"), (("Evergreen Pest Pros", 1.0),)),
+                 ("FL", "GA", "NC", "SC"), (("Evergreen Pest Pros", 1.0),), clips=(1,)),
 )
 
 PUBLISHERS = (
@@ -121,6 +123,7 @@ FOREIGN_AREA_CODES: tuple[tuple[str, str], ...] = (
 CLIPS = ("demo_audio/clip_1.mp3", "demo_audio/clip_2.mp3", "demo_audio/clip_3.mp3",
          "demo_audio/clip_4.wav")
 CLIP_CHANNELS = (2, 2, 1, 1)
+SHORT_CALL_CLIP = 2  # the caller who hangs up quickly
 
 # Hour-of-day shape of call volume in the campaign's local time (business hours peak).
 HOURLY = (0.15, 0.08, 0.05, 0.05, 0.06, 0.15, 0.5, 1.3, 2.6, 4.0, 4.6, 4.3, 3.8, 4.0, 4.3,

@@ -36,11 +36,11 @@ from ppcdesk.demo.callers import callers
 from ppcdesk.demo.cast import (
     BUYERS,
     CAMPAIGNS,
-    CLIPS,
     HOURLY,
     HOURLY_JUNK,
     NUMBERS,
     PUBLISHERS,
+    SHORT_CALL_CLIP,
     WEEKDAY,
 )
 from ppcdesk.demo.numeric import BoolArray, FloatArray, IntArray, as_ints, normalise
@@ -54,6 +54,7 @@ INBOUND_LOCAL_PER_MIN = 8_500
 OUTBOUND_PER_MIN = 14_000
 RECORDING_PER_MIN = 2_500
 UNDER_BUFFER_S = 90
+SHORT_CALL_S = 30  # a recording shorter than this plays the hang-up clip
 
 PARENT_STATUSES = ("completed", "busy", "failed")
 LEG_STATUSES = ("completed", "no-answer", "busy", "failed")
@@ -113,13 +114,15 @@ class CallsBlock:
     leg_dest: IntArray  # index into DESTINATIONS
     leg_buyer_idx: IntArray
     leg_status: IntArray  # index into LEG_STATUSES
-    leg_started_at: IntArray
+    leg_started_at: IntArray  # when it was dialled
+    leg_ended_at: IntArray  # after ringing (end - start - duration) and talking (duration)
     leg_duration_s: IntArray
     leg_cost_micros: IntArray
     # Recordings: recording k belongs to call rec_call[k] (ascending).
     rec_call: IntArray
     rec_sid: SidArray
     rec_clip: IntArray  # index into cast.CLIPS
+    answered_at: IntArray  # when a buyer picked up (the recording's start); -1: nobody did
 
     @property
     def count(self) -> int:
@@ -260,8 +263,11 @@ def outcomes(year: Plan, start: int, stop: int) -> CallsBlock:
     ring2 = np.where(failover & ~leg2_answered, np.where(leg2_status == 1, 30, 2), ring2)
 
     talk = np.where(answered, _talk_times(rng, n, junk, answering_buyer), 0)
-    time_to_answer = as_ints(np.where(leg1_answered, ivr_s + ring1,
-                                   np.where(leg2_answered, ivr_s + ring1 + ring2, -1)))
+    # As the sync derives it (telephony.sync_store): the answered leg's start, which is when
+    # it was dialled, minus the call's start. The ring of that leg is its end - start - talk.
+    time_to_answer = as_ints(np.where(leg1_answered, ivr_s,
+                                   np.where(leg2_answered, ivr_s + ring1, -1)))
+    answered_at = as_ints(np.where(answered, started_at + ivr_s + ring1 + ring2, -1))
     tail = rng.integers(0, 3, size=n)
     duration = as_ints(np.where(
         forwarded, ivr_s + ring1 + ring2 + talk + tail,
@@ -290,10 +296,10 @@ def outcomes(year: Plan, start: int, stop: int) -> CallsBlock:
         time_to_answer_s=time_to_answer, buyer_idx=answering_buyer, legs_cost_micros=legs_cost,
         leg_call=legs["call"], leg_sid=_sids(rng, len(legs["call"]), start, stop, total),
         leg_dest=legs["dest"], leg_buyer_idx=legs["buyer"], leg_status=legs["status"],
-        leg_started_at=legs["start"], leg_duration_s=legs["duration"],
+        leg_started_at=legs["start"], leg_ended_at=legs["end"], leg_duration_s=legs["duration"],
         leg_cost_micros=legs["cost"],
         rec_call=rec_call, rec_sid=_sids(rng, len(rec_call), start, stop, total),
-        rec_clip=as_ints(rng.choice(len(CLIPS), size=len(rec_call))),
+        rec_clip=_clips(rng, campaign_idx[rec_call], talk[rec_call]), answered_at=answered_at,
     )
 
 
@@ -335,9 +341,11 @@ def _legs(rng: np.random.Generator, forwarded: BoolArray, failover: BoolArray,
     dest_pick = rng.integers(0, 2, size=len(dial_at))
     first = np.flatnonzero(forwarded)
     second = np.flatnonzero(failover)
-    # Child start is the moment the buyer answered (or the dial began, when nobody did).
-    start1 = dial_at + np.where(answered[0], ring1, 0)
-    start2 = dial_at + ring1 + np.where(answered[1], ring2, 0)
+    # As Twilio reports a child leg: it starts when it is dialled, its duration is the talk
+    # (0 when nobody answered), and it ends after ringing and talking; the fail-over is
+    # dialled when the first forward gives up.
+    start1 = dial_at
+    start2 = dial_at + ring1
     dur1 = np.where(answered[0], talk, 0)
     dur2 = np.where(answered[1], talk, 0)
     call = np.concatenate([first, second])
@@ -351,6 +359,22 @@ def _legs(rng: np.random.Generator, forwarded: BoolArray, failover: BoolArray,
         "dest": as_ints(offsets[buyer] + pick % counts[buyer]),
         "status": as_ints(np.concatenate([statuses[0][first], statuses[1][second]])[order]),
         "start": as_ints(np.concatenate([start1[first], start2[second]])[order]),
+        "end": as_ints(np.concatenate([(start1 + ring1 + dur1)[first],
+                                       (start2 + ring2 + dur2)[second]])[order]),
         "duration": as_ints(duration),
         "cost": as_ints((duration + 59) // 60 * OUTBOUND_PER_MIN),
     }
+
+
+def _clips(rng: np.random.Generator, campaign_idx: IntArray, talk: IntArray) -> IntArray:
+    """The bundled clip of each recording: one of its campaign's, the hang-up for short calls.
+
+    The clips are ~16-30 s samples, not the whole call (see resources/demo_audio/README.md).
+    """
+    out = np.full(len(talk), SHORT_CALL_CLIP, dtype=np.int64)
+    for ci, campaign in enumerate(CAMPAIGNS):
+        mask = campaign_idx == ci
+        out[mask] = as_ints(campaign.clips)[rng.integers(0, len(campaign.clips),
+                                                        size=int(mask.sum()))]
+    out[talk < SHORT_CALL_S] = SHORT_CALL_CLIP
+    return out

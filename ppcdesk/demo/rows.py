@@ -164,8 +164,9 @@ def _piece(block: CallsBlock, ids: CastIds, updated_at: int, lo: int,
     legs = _table((
         sid_text("CA", b.leg_sid[g]), sids[owner], callers_[owner],  # the caller id passes on
         _DESTINATIONS[b.leg_dest[g]], _LEG_STATUSES[b.leg_status[g]], "outbound-dial",
-        leg_start, leg_start + b.leg_duration_s[g], b.leg_duration_s[g],
-        b.leg_cost_micros[g], ids.buyer[b.leg_buyer_idx[g]],
+        leg_start, b.leg_ended_at[g], b.leg_duration_s[g],
+        _nullable(b.leg_cost_micros[g], unrated[owner]),  # priced with their parent
+        ids.buyer[b.leg_buyer_idx[g]],
     ), len(owner))
 
     first, last = np.searchsorted(b.rec_call, [lo, hi])
@@ -176,7 +177,7 @@ def _piece(block: CallsBlock, ids: CastIds, updated_at: int, lo: int,
     sizes, digests = clip_files()
     recordings = _table((
         sid_text("RE", b.rec_sid[r]), sids[call - lo],
-        b.started_at[call] + b.time_to_answer_s[call], talk, _CLIP_CHANNELS[clip], "completed",
+        b.answered_at[call], talk, _CLIP_CHANNELS[clip], "completed",
         (talk + 59) // 60 * generator.RECORDING_PER_MIN, "bundled", _CLIPS[clip], sizes[clip],
         digests[clip],
     ), len(call))

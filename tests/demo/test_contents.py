@@ -13,6 +13,8 @@ from ppcdesk.app import cli
 from ppcdesk.config.paths import resources_dir
 from ppcdesk.core.phone import state_of
 from ppcdesk.demo.cast import AREA_CODES, CLIPS
+from ppcdesk.storage import ingest
+from ppcdesk.telephony.sync_store import derive_facts
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
@@ -144,3 +146,41 @@ def test_every_index_of_the_schema_is_there_after_the_load(
 
     assert indexes(demo_db) == indexes(fresh)
     assert query(demo_db, "SELECT COUNT(*) FROM sqlite_stat1")[0][0] > 0  # analysed
+
+
+def test_a_calls_answer_facts_are_what_the_sync_derives_from_its_legs(demo_db: Path) -> None:
+    # Stored as Twilio reports a child leg (start = dialled, duration = talk), the legs give
+    # back each call's talk time, time to answer, buyer and leg charges as a sync would.
+    legs: dict[str, list[tuple[object, ...]]] = {}
+    for row in query(demo_db, f"SELECT {', '.join(ingest.LEG_COLUMNS)} FROM call_legs"):
+        legs.setdefault(str(row[1]), []).append(row)
+    calls = query(demo_db, "SELECT sid, started_at, connected_s, time_to_answer_s, buyer_id, "
+                           "legs_cost_micros FROM calls")
+    assert sum(len(v) for v in legs.values()) > len(calls) / 2
+    for sid, started, connected, answer, buyer, cost in calls:
+        if sid not in legs:
+            assert (connected, answer, buyer) == (0, None, None), sid
+            continue
+        talk, answered_start, leg_buyer, leg_cost = derive_facts(legs[sid])[sid]
+        derived_answer = None if answered_start is None else answered_start - started
+        assert (connected, answer, buyer, cost) == (talk, derived_answer, leg_buyer,
+                                                     leg_cost), sid
+
+
+def test_forwarded_legs_ring_before_they_are_answered_or_given_up(demo_db: Path) -> None:
+    rings: dict[str, tuple[int, int, int]] = {
+        status: (int(low), int(high), int(n)) for status, low, high, n in query(
+            demo_db, "SELECT status, MIN(ended_at - started_at - duration_s), "
+            "MAX(ended_at - started_at - duration_s), COUNT(*) FROM call_legs GROUP BY status")}
+    assert rings["completed"][0] > 0  # every answered leg rang first
+    assert rings["no-answer"][:2] == (30, 30)  # rang out
+    assert query(demo_db, "SELECT COUNT(*) FROM call_legs WHERE status <> 'completed' "
+                          "AND duration_s <> 0") == [(0,)]  # nobody talked
+    # A call's legs lie within it, and its recording starts when the buyer picked up.
+    assert query(demo_db, "SELECT COUNT(*) FROM call_legs l JOIN calls c ON c.sid = l.call_sid "
+                          "WHERE l.started_at < c.started_at OR l.ended_at > c.ended_at") == [
+        (0,)]
+    assert query(demo_db, "SELECT COUNT(*) FROM recordings r JOIN calls c ON c.sid = r.call_sid "
+                          "JOIN call_legs l ON l.call_sid = c.sid AND l.status = 'completed' "
+                          "WHERE r.started_at <> l.ended_at - l.duration_s "
+                          "OR r.duration_s <> c.connected_s") == [(0,)]
