@@ -5,6 +5,9 @@ as tuples, with campaign, publisher and buyer ids mapped to names through dicts 
 costs ~20x more). Outcomes go back as multi-row upserts (as ``ingest`` does for calls) whose
 ``WHERE`` skips rows that did not change, so re-evaluating a year that did not move writes
 nothing. Everything here runs in the caller's transaction.
+
+Contracts, versions and adjustments live in ``contract_store``; their names are re-exported
+here, so ``billing_store`` stays the one door to billing's tables.
 """
 
 from __future__ import annotations
@@ -21,6 +24,31 @@ from sqlalchemy import Connection
 from ppcdesk.core.model import CallStatus
 from ppcdesk.core.reasons import ReasonFlag
 from ppcdesk.storage import ingest
+from ppcdesk.storage.contract_store import (
+    Adjustment,
+    StoredVersion,
+    add_adjustment,
+    adjustments_of_call,
+    contract_id,
+    delete_outcomes_of,
+    ensure_destination,
+    ensure_named,
+    ensure_tracking_number,
+    latest_adjustments,
+    save_version,
+    versions,
+)
+
+__all__ = [
+    "OUTCOME_COLUMNS", "Adjustment", "EvaluationState", "Names", "StoredOutcome",
+    "StoredVersion", "add_adjustment", "adjustments_of_call", "call_by_sid", "calls_seen_at",
+    "calls_written_since", "contract_id", "data_span", "delete_outcomes",
+    "delete_outcomes_of", "driver", "ensure_destination", "ensure_named",
+    "ensure_tracking_number", "evaluation_state", "first_changed_call", "latest_adjustments",
+    "load_facts", "load_history", "names", "outcomes_of_call", "qualified_calls",
+    "revenue_by_call", "save_evaluation_state", "save_version", "stored_outcomes",
+    "upsert_outcomes", "versions",
+]
 
 UNSETTLED = frozenset(s.value for s in CallStatus if not s.final)
 MANUAL = int(ReasonFlag.MANUAL)
@@ -111,6 +139,9 @@ def load_history(conn: Connection, lookback: int, start: int, end: int, ids: Ite
     index, and the calls named in ``ids`` (the ones a contract qualified, which its caps
     count); in call order.
     """
+    if driver(conn).execute("SELECT 1 FROM calls WHERE started_at >= ? AND started_at < ? "
+                            "LIMIT 1", (lookback, start)).fetchone() is None:
+        return []  # a run from the first call: no earlier call to read (a scan of the range)
     rows = driver(conn).execute(
         f"SELECT {_FACT_COLUMNS} FROM (SELECT DISTINCT caller FROM calls "
         "WHERE started_at >= ? AND started_at < ?) AS r CROSS JOIN calls AS c "
@@ -153,31 +184,55 @@ def first_changed_call(conn: Connection, since: int) -> int | None:
 
 
 # ---------------------------------------------------------------- outcomes
-def verdicts(conn: Connection, contract_id: int, start: int, end: int) -> dict[int, bool]:
-    """The engine's own verdict (qualified, adjustments aside) per call in ``[start, end)``."""
+def qualified_calls(conn: Connection, contract_id: int, start: int, end: int,
+                    parties: tuple[str, Iterable[int]] | None = None) -> set[int]:
+    """The calls in ``[start, end)`` the engine qualified for the contract (caps count them).
+
+    ``parties``: ("buyer" | "publisher", ids) of every version of the contract, when known:
+    its outcomes are only of those parties' calls, so the (party, start) index finds them
+    among a month's calls without reading every other call's outcomes.
+    """
+    qualified = f"AND (o.flags & ~{MANUAL}) = 0"
+    if parties is not None:
+        column = "buyer_id" if parties[0] == "buyer" else "publisher_id"
+        ids = sorted(set(parties[1]))
+        rows = driver(conn).execute(
+            f"SELECT c.id FROM calls c CROSS JOIN call_outcomes o ON o.call_id = c.id "
+            f"AND o.contract_id = ? WHERE c.{column} IN ({', '.join('?' * len(ids))}) "
+            f"AND c.started_at >= ? AND c.started_at < ? {qualified}",
+            (contract_id, *ids, start, end))
+    else:
+        rows = driver(conn).execute(
+            "SELECT c.id FROM calls c CROSS JOIN call_outcomes o ON o.call_id = c.id "
+            f"AND o.contract_id = ? WHERE c.started_at >= ? AND c.started_at < ? {qualified}",
+            (contract_id, start, end))
+    return {i for (i,) in rows}
+
+
+def stored_outcomes(conn: Connection, contract_id: int, start: int,
+                    end: int) -> set[tuple[int, int, int, int, int | None]]:
+    """The contract's stored outcomes of calls in ``[start, end)``, as the job compares them.
+
+    (call id, version id, flags, amount, duplicate of): a new outcome with the same values,
+    of a call not written since, would be stored exactly as it is (same sentences).
+    """
+    sql = ("SELECT o.call_id, o.contract_version_id, o.flags, o.revenue_micros + "
+           "o.payout_micros, o.duplicate_of_call_id FROM call_outcomes o ")
+    span = data_span(conn)
+    if span is not None and start <= span[0] and end >= span[1]:
+        # Every call: the contract's own index lists its outcomes without visiting calls.
+        return set(driver(conn).execute(sql + "WHERE o.contract_id = ?", (contract_id,)))
     # Calls by start time first, then each one's outcome by its unique (call, contract) key.
-    rows = driver(conn).execute(
-        "SELECT o.call_id, o.flags FROM calls c CROSS JOIN call_outcomes o "
-        "ON o.call_id = c.id AND o.contract_id = ? WHERE c.started_at >= ? AND c.started_at < ?",
-        (contract_id, start, end))
-    return {call_id: not (flags & ~MANUAL) for call_id, flags in rows}
+    return set(driver(conn).execute(
+        sql.replace("FROM call_outcomes o", "FROM calls c CROSS JOIN call_outcomes o ON "
+                    "o.call_id = c.id AND o.contract_id = ?")
+        + "WHERE c.started_at >= ? AND c.started_at < ?", (contract_id, start, end)))
 
 
-def qualified_calls(conn: Connection, contract_ids: Iterable[int], start: int,
-                    end: int) -> dict[int, set[int]]:
-    """Per contract, the calls in ``[start, end)`` the engine qualified: one pass for all."""
-    wanted = set(contract_ids)
-    found: dict[int, set[int]] = {c: set() for c in wanted}
-    if not wanted:
-        return found
-    rows = driver(conn).execute(
-        "SELECT o.contract_id, o.call_id FROM calls c CROSS JOIN call_outcomes o "
-        f"ON o.call_id = c.id WHERE c.started_at >= ? AND c.started_at < ? "
-        f"AND (o.flags & ~{MANUAL}) = 0", (start, end))
-    for contract, call_id in rows:
-        if contract in wanted:
-            found[contract].add(call_id)
-    return found
+def calls_written_since(conn: Connection, since: int) -> set[int]:
+    """The calls written after ``since`` (``updated_at > since``), by the updated_at index."""
+    return {i for (i,) in driver(conn).execute(
+        "SELECT id FROM calls INDEXED BY ix_calls_updated_at WHERE updated_at > ?", (since,))}
 
 
 def revenue_by_call(conn: Connection, start: int, end: int) -> dict[int, int]:
@@ -223,17 +278,9 @@ def upsert_outcomes(conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
     return written
 
 
-def remove_outcomes(conn: Connection, contract_id: int, start: int, end: int,
-                    keep: set[int]) -> int:
-    """Delete the contract's outcomes of calls in ``[start, end)`` that are not in ``keep``."""
-    span = data_span(conn)
-    if span is not None and start <= span[0] and end >= span[1]:
-        # Every call: the contract's own index lists its outcomes without visiting calls.
-        gone = [int(i) for (i,) in driver(conn).execute(
-            "SELECT call_id FROM call_outcomes WHERE contract_id = ?", (contract_id,))
-            if i not in keep]
-    else:
-        gone = [i for i in verdicts(conn, contract_id, start, end) if i not in keep]
+def delete_outcomes(conn: Connection, contract_id: int, call_ids: Iterable[int]) -> int:
+    """Delete the contract's outcomes of ``call_ids``; returns how many ids were given."""
+    gone = sorted(call_ids)
     raw = driver(conn)
     for part in _chunks(gone):
         raw.execute(f"DELETE FROM call_outcomes WHERE contract_id = ? AND call_id IN "
@@ -298,168 +345,3 @@ def save_evaluation_state(conn: Connection, contract_id: int, state: EvaluationS
         (contract_id, state.contract_version_id, state.calls_seen_at, state.evaluated_at))
 
 
-# ---------------------------------------------------------------- adjustments
-@dataclass(frozen=True, slots=True)
-class Adjustment:
-    """A person's override of one field of one outcome, with its audit trail."""
-
-    id: int
-    call_sid: str
-    contract: str
-    field: str  # qualified | amount
-    before: str
-    after: str
-    reason: str
-    author: str
-    created_at: int
-
-
-def latest_adjustments(conn: Connection, contract_id: int) -> dict[int, dict[str, str]]:
-    """Per call, the newest value of each adjusted field (the later adjustment wins)."""
-    found: dict[int, dict[str, str]] = {}
-    for call_id, field, after in conn.exec_driver_sql(
-            "SELECT call_id, field, after FROM outcome_adjustments WHERE contract_id = ? "
-            "ORDER BY id", (contract_id,)):
-        found.setdefault(int(call_id), {})[str(field)] = str(after)
-    return found
-
-
-def add_adjustment(conn: Connection, *, call_id: int, contract_id: int, field: str,
-                   before: str, after: str, reason: str, author: str, now: int) -> None:
-    conn.exec_driver_sql(
-        "INSERT INTO outcome_adjustments (call_id, contract_id, field, before, after, reason, "
-        "author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (call_id, contract_id, field, before, after, reason, author, now))
-
-
-def adjustments_of_call(conn: Connection, call_id: int) -> list[Adjustment]:
-    return [Adjustment(*row) for row in conn.exec_driver_sql(
-        "SELECT a.id, c.sid, k.name, a.field, a.before, a.after, a.reason, a.author, "
-        "a.created_at FROM outcome_adjustments a JOIN calls c ON c.id = a.call_id "
-        "JOIN contracts k ON k.id = a.contract_id WHERE a.call_id = ? ORDER BY a.id",
-        (call_id,))]
-
-
-# ---------------------------------------------------------------- contracts and versions
-@dataclass(frozen=True, slots=True)
-class StoredVersion:
-    """One immutable version of a contract's terms, as stored (canonical TOML)."""
-
-    id: int
-    contract_id: int
-    contract: str
-    counterparty_kind: str
-    version: int
-    terms: str
-    effective_from: int | None
-    note: str
-    created_at: int
-
-
-_VERSIONS_SQL = (
-    "SELECT v.id, k.id, k.name, k.counterparty_kind, v.version, v.terms, v.effective_from, "
-    "v.note, v.created_at FROM contract_versions v JOIN contracts k ON k.id = v.contract_id ")
-
-
-def versions(conn: Connection, contract_id: int | None = None) -> list[StoredVersion]:
-    """Versions of one contract (or of every active one), oldest first."""
-    if contract_id is None:
-        rows = conn.exec_driver_sql(_VERSIONS_SQL + "WHERE k.active ORDER BY k.name, v.version")
-    else:
-        rows = conn.exec_driver_sql(_VERSIONS_SQL + "WHERE k.id = ? ORDER BY v.version",
-                                    (contract_id,))
-    return [StoredVersion(*row) for row in rows]
-
-
-def contract_id(conn: Connection, name: str) -> int | None:
-    value = conn.exec_driver_sql("SELECT id FROM contracts WHERE name = ?", (name,)).scalar()
-    return None if value is None else int(value)
-
-
-def ensure_named(conn: Connection, table: str, name: str, now: int, **values: Any) -> int:
-    """The id of the row called ``name`` in ``table``, created (or updated) with ``values``."""
-    found = conn.exec_driver_sql(f"SELECT id FROM {table} WHERE name = ?", (name,)).scalar()
-    if found is None:
-        columns = ["name", "created_at", *values]
-        conn.exec_driver_sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-            f"({', '.join('?' * len(columns))})", (name, now, *values.values()))
-        return int(conn.exec_driver_sql(f"SELECT id FROM {table} WHERE name = ?",
-                                        (name,)).scalar_one())
-    if values:
-        sets = ", ".join(f"{k} = ?" for k in values)
-        conn.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE id = ?",
-                             (*values.values(), found))
-    return int(found)
-
-
-def ensure_destination(conn: Connection, buyer_id: int, e164: str) -> None:
-    """Make ``e164`` one of the buyer's lines (moving it from another buyer if need be)."""
-    conn.exec_driver_sql(
-        "INSERT INTO buyer_destinations (buyer_id, e164, label) VALUES (?, ?, '') "
-        "ON CONFLICT(e164) DO UPDATE SET buyer_id = excluded.buyer_id", (buyer_id, e164))
-
-
-def ensure_tracking_number(conn: Connection, e164: str, publisher_id: int,
-                           campaign_id: int | None, friendly_name: str = "",
-                           monthly_cost_micros: int = 0) -> None:
-    """Give the number (created if new) to the publisher and, when named, the campaign.
-
-    An empty name or a zero cost keeps what the number has (Twilio's friendly name, say).
-    """
-    conn.exec_driver_sql(
-        "INSERT INTO tracking_numbers (e164, friendly_name, campaign_id, publisher_id, "
-        "monthly_cost_micros, status) VALUES (?, ?, ?, ?, ?, 'active') ON CONFLICT(e164) "
-        "DO UPDATE SET publisher_id = excluded.publisher_id, "
-        "campaign_id = COALESCE(excluded.campaign_id, tracking_numbers.campaign_id), "
-        "friendly_name = CASE WHEN excluded.friendly_name = '' "
-        "THEN tracking_numbers.friendly_name ELSE excluded.friendly_name END, "
-        "monthly_cost_micros = CASE WHEN excluded.monthly_cost_micros = 0 "
-        "THEN tracking_numbers.monthly_cost_micros ELSE excluded.monthly_cost_micros END",
-        (e164, friendly_name, campaign_id, publisher_id, monthly_cost_micros))
-
-
-def save_version(conn: Connection, *, name: str, kind: str, campaign_id: int | None,
-                 party_id: int, terms: str, effective_from: int | None, note: str,
-                 now: int) -> tuple[str, int]:
-    """Store one version of a contract: ("created" | "updated" | "unchanged", its number).
-
-    Versions are immutable: new terms add a version; the same canonical text as the newest
-    version with the same ``effective_from`` adds nothing (so importing an export is a no-op).
-    """
-    party_column = "buyer_id" if kind == "buyer" else "publisher_id"
-    other = "publisher_id" if kind == "buyer" else "buyer_id"
-    found = contract_id(conn, name)
-    if found is None:
-        conn.exec_driver_sql(
-            f"INSERT INTO contracts (name, campaign_id, counterparty_kind, {party_column}, "
-            f"{other}, active, created_at) VALUES (?, ?, ?, ?, NULL, 1, ?)",
-            (name, campaign_id, kind, party_id, now))
-        found = contract_id(conn, name)
-        assert found is not None  # noqa: S101 - inserted just above
-        status = "created"
-    else:
-        conn.exec_driver_sql(
-            f"UPDATE contracts SET campaign_id = ?, counterparty_kind = ?, {party_column} = ?, "
-            f"{other} = NULL, active = 1 WHERE id = ?", (campaign_id, kind, party_id, found))
-        status = "updated"
-    # A version is in force from its date until a later version with an earlier or equal
-    # date: so the same text as the newest version of the same date changes nothing.
-    same = conn.exec_driver_sql(
-        "SELECT version, terms FROM contract_versions WHERE contract_id = ? AND "
-        "effective_from IS ? ORDER BY version DESC LIMIT 1", (found, effective_from)).first()
-    if same is not None and same[1] == terms:
-        return "unchanged", int(same[0])
-    number = 1 + int(conn.exec_driver_sql(
-        "SELECT COALESCE(MAX(version), 0) FROM contract_versions WHERE contract_id = ?",
-        (found,)).scalar_one())
-    conn.exec_driver_sql(
-        "INSERT INTO contract_versions (contract_id, version, terms, effective_from, note, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (found, number, terms, effective_from, note, now))
-    return status, number
-
-
-def delete_outcomes_of(conn: Connection, contract_ids: Iterable[int]) -> None:
-    for contract in contract_ids:
-        conn.exec_driver_sql("DELETE FROM call_outcomes WHERE contract_id = ?", (contract,))

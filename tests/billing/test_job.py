@@ -13,6 +13,7 @@ import pytest
 from ppcdesk.core.progress import run_job
 from ppcdesk.core.reasons import ReasonFlag
 from ppcdesk.storage import billing_store as store
+from ppcdesk.storage.db import Database
 from tests.billing.job_support import (
     APEX,
     CLOCK,
@@ -86,6 +87,29 @@ def test_evaluating_again_rewrites_nothing(tmp_path: Path) -> None:
     again = evaluate(db)
     assert again.counts["outcomes"] == 0
     assert again.counts["removed"] == 0
+
+
+def sentence_of(db: Database, sid: str, contract: str) -> str:
+    with db.read() as conn:
+        text = conn.exec_driver_sql(
+            "SELECT o.reasons FROM call_outcomes o JOIN calls c ON c.id = o.call_id "
+            "JOIN contracts k ON k.id = o.contract_id WHERE c.sid = ? AND k.name = ?",
+            (sid, contract)).scalar_one()
+    return str(json.loads(text)[0]["text"])
+
+
+@pytest.mark.parametrize("incremental", [False, True])
+def test_a_call_that_changed_gets_new_words_though_its_verdict_stays(
+        tmp_path: Path, incremental: bool) -> None:
+    """A run writes only outcomes that changed; a call written since still counts as one."""
+    db = new_workspace(tmp_path)
+    add_calls(db, MONDAY)
+    evaluate(db)
+    assert sentence_of(db, "CA03", "Apex auto") == "connected 89 s, buffer 90 s: short"
+    add_calls(db, "CA03 | 2026-03-02 09:20 | +12145550003 |  60 | Apex", updated_at=2_000)
+    assert evaluate(db, incremental=incremental).counts["outcomes"] == 1
+    assert sentence_of(db, "CA03", "Apex auto") == "connected 60 s, buffer 90 s: short"
+    assert outcomes(db, "Apex auto")[2] == ("CA03", False, "0.00", ["short"])
 
 
 def test_incremental_after_a_new_day_equals_a_full_evaluation(tmp_path: Path) -> None:

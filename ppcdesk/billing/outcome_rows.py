@@ -1,0 +1,133 @@
+"""The ``call_outcomes`` rows of the engine's outcomes: amounts, flags, sentences, adjustments.
+
+A person's adjustments are laid on top of the engine's verdict every time (they survive
+re-evaluation); ``flags`` keeps the engine's own bits plus MANUAL, so history can tell the
+engine's verdict from a person's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+from ppcdesk.billing import explain
+from ppcdesk.billing.facts import CallFacts, Outcome
+from ppcdesk.billing.terms import BufferBasis, Terms
+from ppcdesk.core.model import Counterparty
+from ppcdesk.core.reasons import Reason, ReasonFlag
+
+MANUAL = int(ReasonFlag.MANUAL)
+QUALIFIED_FIELDS = {"billable", "payable"}
+AMOUNT_FIELDS = {"revenue", "payout"}
+
+
+Row = tuple[int, int, int, int, int, int, int, str, int, int | None, int]
+Adjusted = Mapping[int, Mapping[str, str]]  # call id -> field -> the newest value
+
+
+class Rows:
+    """The rows of one version's outcomes (store.OUTCOME_COLUMNS order).
+
+    A million outcomes make a million rows, so the common cases are cheap: a qualified
+    outcome without adjustments is one tuple; a refused one is worded by explain.Wording
+    (each distinct case once) and its JSON is built once per distinct list of sentences.
+    """
+
+    def __init__(self, contract_id: int, version_id: int, terms: Terms, now: int) -> None:
+        self.contract_id, self.version_id, self.terms, self.now = (
+            contract_id, version_id, terms, now)
+        self.buyer = terms.counterparty is Counterparty.BUYER
+        self.wording = explain.Wording(terms)
+        self._json: dict[tuple[tuple[str, str], ...], str] = {}
+
+    def rows(self, outcomes: list[Outcome], calls: Mapping[int, CallFacts],
+             adjusted: Adjusted, revenue: Mapping[int, int]) -> list[Row]:
+        """The rows of ``outcomes`` (``calls``: id -> facts, read for refusals only)."""
+        contract_id, version_id, now = self.contract_id, self.version_id, self.now
+        found: list[Row] = []
+        add = found.append
+        buyer = self.buyer
+        for outcome in outcomes:
+            call_id = outcome[0]
+            if outcome[3] or call_id in adjusted:
+                add(self.row(calls[call_id], outcome, adjusted.get(call_id), revenue))
+            elif buyer:
+                add((call_id, contract_id, version_id, int(outcome[1]), 0, outcome[2], 0, "[]",
+                     0, outcome[4], now))
+            else:
+                add((call_id, contract_id, version_id, 0, int(outcome[1]), 0, outcome[2], "[]",
+                     0, outcome[4], now))
+        return found
+
+    def row(self, call: CallFacts, outcome: Outcome, adjusted: Mapping[str, str] | None,
+            revenue: Mapping[int, int]) -> Row:
+        """The row of one outcome, a person's adjustments on top."""
+        qualified, amount, flags = outcome.qualified, outcome.amount_micros, outcome.flags
+        say = self.wording.sentence
+        pairs = [(reason.value, say(reason, call, outcome)) for reason in outcome.reasons]
+        if adjusted:
+            qualified, amount = adjust(self.terms, call, outcome, adjusted, revenue)
+            flags |= MANUAL
+            pairs.append((Reason.MANUAL.value, _manual_text(self.terms, qualified, amount)))
+        text = self.json(pairs) if pairs else "[]"
+        buyer = self.buyer
+        return (outcome.call_id, self.contract_id, self.version_id, int(buyer and qualified),
+                int(not buyer and qualified), amount if buyer else 0, 0 if buyer else amount,
+                text, flags, outcome.duplicate_of, self.now)
+
+    def json(self, pairs: list[tuple[str, str]]) -> str:
+        key = tuple(pairs)
+        text = self._json.get(key)
+        if text is None:
+            text = json.dumps([{"code": c, "text": t} for c, t in pairs], ensure_ascii=False)
+            if len(self._json) < 100_000:
+                self._json[key] = text
+        return text
+
+
+def outcome_row(contract_id: int, version_id: int, terms: Terms, call: CallFacts,
+                outcome: Outcome, adjusted: Mapping[str, str] | None,
+                revenue: Mapping[int, int], now: int) -> Row:
+    """The ``call_outcomes`` row of one outcome (store.OUTCOME_COLUMNS), adjustments on top."""
+    return Rows(contract_id, version_id, terms, now).row(call, outcome, adjusted, revenue)
+
+
+def adjust(terms: Terms, call: CallFacts, outcome: Outcome, adjusted: Mapping[str, str],
+           revenue: Mapping[int, int]) -> tuple[bool, int]:
+    """The outcome after a person's overrides: (qualified, amount).
+
+    Marked qualified without an amount: what the terms pay for the call (its list price);
+    marked not qualified: nothing, unless an amount was set too.
+    """
+    qualified, amount = outcome.qualified, outcome.amount_micros
+    for field, value in adjusted.items():
+        if field in QUALIFIED_FIELDS:
+            qualified = value == "true"
+            amount = (amount or list_price(terms, call, revenue)) if qualified else 0
+    for field, value in adjusted.items():
+        if field in AMOUNT_FIELDS:
+            amount = int(value)
+    return qualified, amount
+
+
+def list_price(terms: Terms, call: CallFacts, revenue: Mapping[int, int]) -> int:
+    """What the terms pay for ``call`` were it qualified (for a person's "mark billable")."""
+    price = terms.price
+    if price.fixed_micros is not None:
+        return price.fixed_micros
+    if price.tiers:
+        measured = call.connected_s if terms.buffer_basis is BufferBasis.CONNECTED \
+            else call.duration_s
+        reached = [t.amount_micros for t in sorted(price.tiers) if t.min_s <= measured]
+        return reached[-1] if reached else 0
+    if price.revenue_share is not None:
+        share = Decimal(revenue.get(call.id, 0)) * price.revenue_share
+        return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return 0
+
+
+def _manual_text(terms: Terms, qualified: bool, amount: int) -> str:
+    what = "billable" if terms.counterparty is Counterparty.BUYER else "payable"
+    state = what if qualified else f"not {what}"
+    return f"set by hand: {state}, ${Decimal(amount) / 1_000_000:,.2f} (see the adjustments)"

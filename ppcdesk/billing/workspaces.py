@@ -1,0 +1,149 @@
+"""The calls an evaluation reads, and the engine workspaces built over them.
+
+Contracts whose segments cover the same range share one ``engine.Workspace`` (the engine
+sorts and indexes the calls once for all). The history before a range is read narrowly: the
+earlier calls of the range's callers (duplicates) and the calls each contract qualified (caps,
+concurrency); no other earlier call can change an outcome in the range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from operator import itemgetter
+
+from sqlalchemy import Connection
+
+from ppcdesk.billing import engine
+from ppcdesk.billing.facts import CallFacts, Outcome, Prior
+from ppcdesk.billing.plan import Segment
+from ppcdesk.billing.terms import DuplicateBasis, Terms
+from ppcdesk.core.model import Counterparty
+from ppcdesk.storage import billing_store as store
+
+
+def needs_verdicts(terms: Terms) -> bool:
+    """Whether the engine counts this contract's earlier verdicts (caps, concurrency, or
+    duplicates of qualified calls); other contracts only need the earlier calls."""
+    caps = terms.caps
+    return (any(v is not None for v in (caps.hourly, caps.daily, caps.weekly, caps.monthly,
+                                        caps.concurrency))
+            or (terms.duplicates is not None
+                and terms.duplicates.basis is DuplicateBasis.QUALIFIED))
+
+
+class Facts:
+    """The calls a run reads per range, with the engine workspaces built over them.
+
+    Contracts whose segments cover the same range share one ``engine.Workspace`` (the engine
+    sorts and indexes the calls once for all). The history before a range is read narrowly:
+    the earlier calls of the range's callers (duplicates) and the calls each contract qualified
+    (caps, concurrency); no other earlier call can change an outcome in the range.
+    """
+
+    def __init__(self, conn: Connection, known: store.Names | None = None) -> None:
+        self.conn = conn
+        self.known = known if known is not None else store.names(conn)
+        self._calls: dict[tuple[int, int], list[CallFacts]] = {}
+        self._by_id: dict[tuple[int, int], dict[int, CallFacts]] = {}
+        self._needs: dict[tuple[int, int], tuple[int, set[int]]] = {}  # lookback, contracts
+        self._verdicts: dict[tuple[tuple[int, int], int], set[int]] = {}
+        # contract -> the kind and ids of the parties of its versions (see parties_of)
+        self.parties: dict[int, tuple[str, tuple[int, ...]]] = {}
+        self._workspaces: dict[tuple[int, int], tuple[int, engine.Workspace,
+                                                      list[CallFacts]]] = {}
+
+    def between(self, start: int, end: int) -> list[CallFacts]:
+        key = (start, end)
+        found = self._calls.get(key)
+        if found is None:
+            found = self._calls[key] = store.load_facts(self.conn, start, end, self.known,
+                                                        CallFacts)
+        return found
+
+    def plan(self, contract_id: int | None, segment: Segment) -> None:
+        """Say ahead what a segment will need, so one workspace serves its whole range."""
+        key = (segment.start, segment.end)
+        lookback = engine.lookback_start(segment.terms, segment.start)
+        back, wanted = self._needs.get(key, (lookback, set()))
+        if contract_id is not None and needs_verdicts(segment.terms):
+            wanted.add(contract_id)
+        self._needs[key] = (min(back, lookback), wanted)
+
+    def qualified(self, key: tuple[int, int], contract_id: int) -> set[int]:
+        """The calls in the lookback before ``key`` that the contract qualified."""
+        found = self._verdicts.get((key, contract_id))
+        if found is None:
+            back = self._needs[key][0]
+            found = self._verdicts[(key, contract_id)] = store.qualified_calls(
+                self.conn, contract_id, back, key[0], self.parties.get(contract_id))
+        return found
+
+    def by_id(self, start: int, end: int) -> dict[int, CallFacts]:
+        """The calls of ``[start, end)`` by id (built once per range)."""
+        key = (start, end)
+        found = self._by_id.get(key)
+        if found is None:
+            calls = self.between(start, end)
+            found = self._by_id[key] = dict(zip(map(itemgetter(0), calls), calls, strict=True))
+        return found
+
+    def workspace(self, segment: Segment, contract_id: int | None
+                  ) -> tuple[engine.Workspace, list[CallFacts]]:
+        """The engine's workspace over ``segment``'s range, and the history it holds."""
+        self.plan(contract_id, segment)
+        key = (segment.start, segment.end)
+        back, wanted = self._needs[key]
+        cached = self._workspaces.get(key)
+        if cached is not None and cached[0] <= back:
+            return cached[1], cached[2]
+        extra: set[int] = set()
+        for contract in sorted(wanted):
+            extra |= self.qualified(key, contract)
+        history = (store.load_history(self.conn, back, key[0], key[1], extra, self.known,
+                                      CallFacts) if back < key[0] else [])
+        found = engine.Workspace(self.between(*key), history)
+        self._workspaces[key] = (back, found, history)
+        return found, history
+
+
+def parties_of(terms: Iterable[Terms], known: store.Names,
+               ) -> tuple[str, tuple[int, ...]] | None:
+    """The kind and ids of the parties the versions ``terms`` cover; None if one is unknown.
+
+    A contract's outcomes are only of its parties' calls (a buyer's: the calls it answered; a
+    publisher's: its numbers'), so its earlier verdicts are found through their index.
+    """
+    versions = list(terms)
+    kinds = {t.counterparty for t in versions}
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop().value
+    ids = [known.id_of(kind, t.party) for t in versions]
+    found = tuple(sorted({i for i in ids if i is not None}))
+    return (kind, found) if len(found) == len(set(ids)) else None
+
+
+def run_segment(conn: Connection, contract_id: int | None, segment: Segment, facts: Facts,
+                revenue: Mapping[int, int] | None = None,
+                ) -> tuple[list[Outcome], Mapping[int, int]]:
+    """Apply one version to its calls, with its history and the buyers' revenue if shared.
+
+    ``revenue`` (call id -> what the buyers bill) is read from the stored outcomes when not
+    given and the version shares revenue.
+    """
+    terms = segment.terms
+    workspace, history = facts.workspace(segment, contract_id)
+    key = (segment.start, segment.end)
+    qualified = (facts.qualified(key, contract_id) if contract_id is not None
+                 and needs_verdicts(terms) and history else set())
+    # The engine reads history's verdicts only to count the qualified calls (its workspace
+    # already holds every earlier call): the qualified ones are the priors that matter.
+    priors = [Prior(c, qualified=True) for c in history if c.id in qualified] \
+        if qualified else []
+    if revenue is None:
+        revenue = {}
+        if terms.counterparty is Counterparty.PUBLISHER and terms.price.revenue_share is not None:
+            revenue = store.revenue_by_call(conn, segment.start, segment.end)
+    return workspace.evaluate(terms, history=priors, revenue=revenue), revenue
+
+
