@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+WORKSPACE_ZONE = "America/New_York"
+
 
 @dataclass(frozen=True)
 class DemoCampaign:
@@ -18,6 +20,9 @@ class DemoCampaign:
     buyers: tuple[tuple[str, float], ...]  # (buyer, share of forwarded calls)
     aep_season: bool = False  # Medicare's Annual Enrollment Period: Oct 15 - Dec 7
     clips: tuple[int, ...] = (0, 3)  # indexes into CLIPS: the samples its recordings play
+    converts: float = 0.25  # share of reviewed calls over REJECT_UNDER_S that become sales
+    sale_usd: int = 500  # median sale amount; sales spread lognormally around it
+    sale_spread: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class DemoPublisher:
     kind: str  # publisher | traffic_source
     junk: bool = False
     cost_per_call_cents: int = 0  # what its media costs per call (own traffic sources)
+    converts: float = 1.0  # how well its callers buy, times the campaign's rate
 
 
 @dataclass(frozen=True)
@@ -34,42 +40,47 @@ class DemoBuyer:
     destinations: tuple[str, ...]
     hangs_up_under_buffer: bool = False
     answer_rate: float = 0.82
+    reports: float = 0.85  # share of its answered calls it reports a disposition for
 
 
 CAMPAIGNS = (
     DemoCampaign("Medicare Advantage", "medicare", "America/New_York", 0.30,
                  ("FL", "AZ", "TX", "PA", "OH"),
                  (("Silverline Health Partners", 0.6), ("Harbor Senior Benefits", 0.4)),
-                 aep_season=True, clips=(3,)),
+                 aep_season=True, clips=(3,), converts=0.22, sale_usd=720, sale_spread=0.3),
     DemoCampaign("Auto Insurance", "insurance", "America/Chicago", 0.28,
                  ("TX", "IL", "GA", "NC", "MO"),
                  (("Apex Auto Insurance Group", 0.55), ("Keystone Direct Insurance", 0.45)),
-                 clips=(0,)),
+                 clips=(0,), converts=0.2, sale_usd=1150, sale_spread=0.45),
     DemoCampaign("HVAC Repair", "home_services", "America/Phoenix", 0.17,
-                 ("AZ", "NV", "TX"), (("Desert Air Heating & Cooling", 1.0),), clips=(1,)),
+                 ("AZ", "NV", "TX"), (("Desert Air Heating & Cooling", 1.0),), clips=(1,),
+                 converts=0.42, sale_usd=420, sale_spread=0.7),
     DemoCampaign("Debt Relief", "financial", "America/Los_Angeles", 0.15,
-                 ("CA", "WA", "OR", "NV"), (("Clearpath Debt Solutions", 1.0),)),
+                 ("CA", "WA", "OR", "NV"), (("Clearpath Debt Solutions", 1.0),),
+                 converts=0.12, sale_usd=2400, sale_spread=0.5),
     DemoCampaign("Pest Control", "home_services", "America/New_York", 0.10,
-                 ("FL", "GA", "NC", "SC"), (("Evergreen Pest Pros", 1.0),), clips=(1,)),
+                 ("FL", "GA", "NC", "SC"), (("Evergreen Pest Pros", 1.0),), clips=(1,),
+                 converts=0.38, sale_usd=260, sale_spread=0.4),
 )
 
 PUBLISHERS = (
     DemoPublisher("BlueSky Media", "publisher"),
-    DemoPublisher("Call Harbor Partners", "publisher"),
-    DemoPublisher("Peak Leads Co", "publisher"),
-    DemoPublisher("ClickSurge Network", "publisher", junk=True),
-    DemoPublisher("Google Ads (own)", "traffic_source", cost_per_call_cents=2400),
-    DemoPublisher("Facebook Ads (own)", "traffic_source", cost_per_call_cents=1700),
+    DemoPublisher("Call Harbor Partners", "publisher", converts=1.15),
+    DemoPublisher("Peak Leads Co", "publisher", converts=0.9),
+    DemoPublisher("ClickSurge Network", "publisher", junk=True, converts=0.3),
+    DemoPublisher("Google Ads (own)", "traffic_source", cost_per_call_cents=2400, converts=1.25),
+    DemoPublisher("Facebook Ads (own)", "traffic_source", cost_per_call_cents=1700,
+                  converts=0.75),
 )
 
 BUYERS = (
     DemoBuyer("Silverline Health Partners", ("+13055550142", "+13055550143")),
-    DemoBuyer("Harbor Senior Benefits", ("+18135550177",), answer_rate=0.78),
+    DemoBuyer("Harbor Senior Benefits", ("+18135550177",), answer_rate=0.78, reports=0.7),
     DemoBuyer("Apex Auto Insurance Group", ("+12145550119",), hangs_up_under_buffer=True),
     DemoBuyer("Keystone Direct Insurance", ("+12155550164",), answer_rate=0.85),
     DemoBuyer("Desert Air Heating & Cooling", ("+16025550131",), answer_rate=0.74),
     DemoBuyer("Clearpath Debt Solutions", ("+12135550188", "+12135550189")),
-    DemoBuyer("Evergreen Pest Pros", ("+14045550152",), answer_rate=0.8),
+    DemoBuyer("Evergreen Pest Pros", ("+14045550152",), answer_rate=0.8, reports=0.55),
 )
 
 # (campaign, publisher, tracking number, friendly name, share of the campaign's calls)

@@ -42,6 +42,7 @@ from ppcdesk.demo.cast import (
     PUBLISHERS,
     SHORT_CALL_CLIP,
     WEEKDAY,
+    WORKSPACE_ZONE,
 )
 from ppcdesk.demo.numeric import BoolArray, FloatArray, IntArray, as_ints, normalise
 
@@ -81,6 +82,7 @@ class Plan:
     caller_state: IntArray  # index into callers.STATES
     started_at: IntArray
     rated_before: int  # Twilio has priced the calls that started before this
+    now: int  # the demo's present: midnight after the end day, in the workspace's zone
 
     @property
     def count(self) -> int:
@@ -215,7 +217,13 @@ def plan(calls: int, seed: int, end: date) -> Plan:
     return Plan(seed=seed, number_idx=number_idx, campaign_idx=campaign_idx,
                 publisher_idx=publisher_idx, junk=junk, after_hours=(hour < 8) | (hour >= 20),
                 caller=caller, caller_state=caller_state, started_at=started_at,
-                rated_before=newest - 2 * 3600)
+                rated_before=newest - 2 * 3600, now=local_midnight(end + timedelta(days=1)))
+
+
+def local_midnight(day: date) -> int:
+    """The epoch of ``day``'s midnight in the workspace's zone (the demo's clock)."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(WORKSPACE_ZONE))
+               .timestamp())
 
 
 def outcomes(year: Plan, start: int, stop: int) -> CallsBlock:

@@ -4,14 +4,17 @@ The transaction holds the database file alone when it can (``target``), so pages
 once; a cancel at any progress report, an error or a crash leaves the database as it was.
 Meanwhile a helper thread renders the next chunk of rows while SQLite stores the current one
 (``prefetch``). Measured figures, beside plain ``executemany``: benchmarks/bench_demo.py.
+
+Each chunk's reviews (dispositions, notes, review marks: ``reviews``) are stored with its calls,
+before the contracts are evaluated: the evaluation builds the KPI rollups, conversions
+included. Demo dispositions make no billing adjustments (``reviews`` says why none is due).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import Connection, insert
@@ -21,7 +24,7 @@ from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.core.progress import Job, Progress
 from ppcdesk.demo import generator, rows
-from ppcdesk.demo.cast import BUYERS, CAMPAIGNS, NUMBERS, PUBLISHERS
+from ppcdesk.demo.cast import BUYERS, CAMPAIGNS, NUMBERS, PUBLISHERS, WORKSPACE_ZONE
 from ppcdesk.demo.prefetch import prefetched
 from ppcdesk.demo.target import bulk_write, check_foreign_keys
 from ppcdesk.kpi.rollups import refresh_rollups
@@ -29,7 +32,6 @@ from ppcdesk.storage import ingest
 from ppcdesk.storage import models as m
 from ppcdesk.storage.db import Database
 
-WORKSPACE_ZONE = "America/New_York"
 # The demo stores calls in start-time order with ascending sids: these indexes then only grow
 # at their right edge (or at one edge per campaign or publisher), which costs less than
 # building them again; the caller index is in random order and is rebuilt.
@@ -73,22 +75,27 @@ def write_demo(db: Database, *, calls: int, seed: int, end: date,
         if any(found):
             _clear(conn)
         ids = _write_cast(conn, created)
-        parts = rows.chunks(year, rows.CastIds.of(ids), finished)
-        legs = recordings = 0
+        # The calls table is empty: its ids go on from 1 in call order (checked below), so
+        # the review rows can name their calls without looking them up.
+        parts = rows.chunks(year, rows.CastIds.of(ids), finished, first_call_id=1)
+        stored = dict.fromkeys(("legs", "recordings", "dispositions", "notes", "reviews"), 0)
         with ingest.bulk_load(conn, calls, keep=ORDERED_INDEXES):
             with prefetched(parts) as ready:
                 for part in ready:
                     ingest.upsert_calls(conn, part.calls)
                     ingest.upsert_legs(conn, part.legs)
                     ingest.upsert_recordings(conn, part.recordings)
-                    legs, recordings = legs + len(part.legs), recordings + len(part.recordings)
+                    _insert_reviews(conn, part)
+                    for name in stored:
+                        stored[name] += len(getattr(part, name))
                     yield Progress(part.stop, calls, f"Stored {part.stop:,} of {calls:,} calls")
             yield Progress(calls, calls, "Indexing")
+        _check_call_ids(conn, calls)
         spend_rows = _write_spend(conn, year, ids, end)
         conn.execute(insert(m.SyncRun).values(
             kind="demo", started_at=finished, finished_at=finished, status="ok",
-            summary=json.dumps({"calls": calls, "legs": legs, "recordings": recordings,
-                                "seed": seed, "end": end.isoformat()}, sort_keys=True)))
+            summary=json.dumps({"calls": calls, **stored, "seed": seed,
+                                "end": end.isoformat()}, sort_keys=True)))
         if holds_data:
             check_foreign_keys(conn)
         # No KPI rollups here: the contracts' evaluation below refreshes them with the
@@ -97,9 +104,29 @@ def write_demo(db: Database, *, calls: int, seed: int, end: date,
     billed = yield from demo_contracts_job(db, finished, _refresh, total=calls)  # + contracts
     return ChangeSet.of(
         Entity.WORKSPACE, Entity.NUMBERS, Entity.CAMPAIGNS, Entity.PARTNERS, Entity.CALLS,
-        Entity.RECORDINGS, Entity.SPEND, Entity.SYNC,
-        calls=calls, legs=legs, recordings=recordings, spend=spend_rows,
+        Entity.RECORDINGS, Entity.SPEND, Entity.SYNC, Entity.REVIEW,
+        calls=calls, **stored, spend=spend_rows,
     ) | ChangeSet(billed.entities)
+
+
+def _insert_reviews(conn: Connection, part: rows.Chunk) -> None:
+    """Store a chunk's dispositions, notes and review marks (before the contracts' evaluation,
+    which builds the KPI rollups with them; they create no adjustments: see demo.reviews)."""
+    for table, columns, values in (("dispositions", rows.DISPOSITION_COLUMNS, part.dispositions),
+                                   ("call_notes", rows.NOTE_COLUMNS, part.notes),
+                                   ("call_reviews", rows.REVIEW_COLUMNS, part.reviews)):
+        if values:
+            conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                                 f"({', '.join('?' for _ in columns)})", values)
+
+
+def _check_call_ids(conn: Connection, calls: int) -> None:
+    """Raise unless the calls got ids 1..calls in order, as the review rows assumed."""
+    found = tuple(conn.exec_driver_sql("SELECT COUNT(*), COALESCE(MIN(id), 1), "
+                                       "COALESCE(MAX(id), 0) FROM calls").one())
+    if found != (calls, 1, calls):
+        raise PpcdeskError(f"demo calls got ids {found[1]}..{found[2]}, not 1..{calls}: "
+                           "the review rows would name the wrong calls")
 
 
 def _refresh(conn: Connection, since: int, until: int) -> None:
@@ -134,7 +161,7 @@ def _clear(conn: Connection) -> None:
 
 
 def _midnight(day: date) -> int:
-    return int(datetime.combine(day, time(), ZoneInfo(WORKSPACE_ZONE)).timestamp())
+    return generator.local_midnight(day)
 
 
 def _write_cast(conn: Connection, created: int) -> dict[str, dict[str, int]]:

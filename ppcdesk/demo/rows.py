@@ -18,14 +18,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ppcdesk.config.paths import resources_dir
-from ppcdesk.demo import callers, generator
+from ppcdesk.demo import callers, generator, reviews
 from ppcdesk.demo.cast import BUYERS, CAMPAIGNS, CLIP_CHANNELS, CLIPS, NUMBERS, PUBLISHERS
 from ppcdesk.demo.generator import CallsBlock, Plan, SidArray
 from ppcdesk.demo.numeric import IntArray
+from ppcdesk.demo.reviews import ReviewsBlock
 from ppcdesk.storage.ingest import CALL_COLUMNS, LEG_COLUMNS, RECORDING_COLUMNS, FlatRows
 
 ObjectArray = NDArray[np.object_]
 PIECE = 2_000  # calls rendered at a time (see chunk)
+DISPOSITION_COLUMNS = ("call_id", "code", "sale_micros", "author", "created_at")
+NOTE_COLUMNS = ("call_id", "body", "author", "created_at")
+REVIEW_COLUMNS = ("call_id", "reviewed_at", "reviewed_by", "disputed", "dispute_reason",
+                  "updated_at")
 
 
 @dataclass(frozen=True)
@@ -51,13 +56,20 @@ class CastIds:
 
 @dataclass(frozen=True)
 class Chunk:
-    """The rows of calls ``[start, stop)`` of a year, with their legs and recordings."""
+    """The rows of calls ``[start, stop)`` of a year, with their legs, recordings and reviews.
+
+    The review rows (DISPOSITION_COLUMNS, NOTE_COLUMNS, REVIEW_COLUMNS) are tuples that name
+    calls by their database id.
+    """
 
     start: int
     stop: int
     calls: FlatRows
     legs: FlatRows
     recordings: FlatRows
+    dispositions: list[tuple[Any, ...]]
+    notes: list[tuple[Any, ...]]
+    reviews: list[tuple[Any, ...]]
 
 
 def _objects(values: Sequence[Any]) -> ObjectArray:
@@ -73,6 +85,10 @@ _LEG_STATUSES = _objects(generator.LEG_STATUSES)
 _DESTINATIONS = _objects(generator.DESTINATIONS)
 _CLIPS = _objects(CLIPS)
 _CLIP_CHANNELS = np.array(CLIP_CHANNELS, dtype=np.int64)
+_CODES = _objects(reviews.CODES)
+_AUTHORS = _objects(reviews.AUTHORS)
+_NOTES = _objects(reviews.note_texts())
+_DISPUTES = _objects(("", *reviews.DISPUTE_REASONS))  # index + 1: "" when not disputed
 
 
 @lru_cache(maxsize=1)
@@ -121,8 +137,9 @@ def _table(columns: Sequence[Any], count: int) -> list[Any]:
     return values
 
 
-def chunk(block: CallsBlock, ids: CastIds, updated_at: int) -> Chunk:
-    """Render the calls of ``block`` and their legs and recordings.
+def chunk(block: CallsBlock, ids: CastIds, updated_at: int, marks: ReviewsBlock,
+          first_call_id: int = 1) -> Chunk:
+    """Render the calls of ``block`` and their legs, recordings and review ``marks``.
 
     The columns follow ingest.CALL_COLUMNS, LEG_COLUMNS and RECORDING_COLUMNS, in order. The
     work goes PIECE calls at a time: a C call that holds the GIL for milliseconds would keep
@@ -137,7 +154,26 @@ def chunk(block: CallsBlock, ids: CastIds, updated_at: int) -> Chunk:
         legs.extend(part[1])
         recordings.extend(part[2])
     return Chunk(block.start, block.stop, FlatRows(calls, len(CALL_COLUMNS)),
-                 FlatRows(legs, len(LEG_COLUMNS)), FlatRows(recordings, len(RECORDING_COLUMNS)))
+                 FlatRows(legs, len(LEG_COLUMNS)), FlatRows(recordings, len(RECORDING_COLUMNS)),
+                 *_review_rows(marks, first_call_id + block.start))
+
+
+def _review_rows(r: ReviewsBlock, first_id: int) -> tuple[list[tuple[Any, ...]], ...]:
+    """The dispositions, notes and call_reviews rows of ``r``; call k of it has id first_id + k.
+
+    Few rows (a review per answered call at most), made whole: zip over lists is C loops.
+    """
+    sales = _nullable(r.disp_sale_micros, r.disp_sale_micros < 0)
+    dispositions = list(zip((r.disp_call + first_id).tolist(), _CODES[r.disp_code].tolist(),
+                            sales.tolist(), _AUTHORS[r.disp_author].tolist(),
+                            r.disp_at.tolist(), strict=True))
+    notes = list(zip((r.note_call + first_id).tolist(), _NOTES[r.note_text].tolist(),
+                     _AUTHORS[r.note_author].tolist(), r.note_at.tolist(), strict=True))
+    marks = list(zip((r.review_call + first_id).tolist(), r.reviewed_at.tolist(),
+                     _AUTHORS[r.reviewed_by].tolist(), (r.dispute >= 0).astype(int).tolist(),
+                     _DISPUTES[r.dispute + 1].tolist(), r.review_updated_at.tolist(),
+                     strict=True))
+    return dispositions, notes, marks
 
 
 def _piece(block: CallsBlock, ids: CastIds, updated_at: int, lo: int,
@@ -184,7 +220,12 @@ def _piece(block: CallsBlock, ids: CastIds, updated_at: int, lo: int,
     return calls, legs, recordings
 
 
-def chunks(year: Plan, ids: CastIds, updated_at: int) -> Iterator[Chunk]:
-    """Render every call of ``year`` with its outcomes, block by block in call order."""
+def chunks(year: Plan, ids: CastIds, updated_at: int,
+           first_call_id: int = 1) -> Iterator[Chunk]:
+    """Render every call of ``year`` with its outcomes and reviews, block by block in order.
+
+    ``first_call_id``: the database id the year's first call gets (the next ones follow).
+    """
     for start, stop in generator.blocks(year.count):
-        yield chunk(generator.outcomes(year, start, stop), ids, updated_at)
+        block = generator.outcomes(year, start, stop)
+        yield chunk(block, ids, updated_at, reviews.reviews(year, block), first_call_id)

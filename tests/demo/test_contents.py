@@ -30,9 +30,11 @@ def test_the_counts_are_what_the_command_reports(
                        "--end", END.isoformat())
     stored = {name: count(path, table) for name, table in (
         ("calls", "calls"), ("legs", "call_legs"), ("recordings", "recordings"),
-        ("spend", "media_spend"))}
+        ("spend", "media_spend"), ("dispositions", "dispositions"), ("notes", "call_notes"),
+        ("reviews", "call_reviews"))}
     assert {name: reported[name] for name in stored} == stored
     assert stored["calls"] == 4000
+    assert stored["legs"] > stored["dispositions"] > stored["reviews"] > stored["notes"] > 0
     info = run_cli(capsys, "--db", str(path), "info")
     assert {name: info[name] for name in ("calls", "legs", "recordings")} == {
         name: stored[name] for name in ("calls", "legs", "recordings")}

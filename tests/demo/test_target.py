@@ -145,9 +145,10 @@ def test_negative_call_counts_are_refused(tmp_path: Path) -> None:
 def test_a_demo_without_calls_is_only_the_cast(tmp_path: Path) -> None:
     path = tmp_path / "demo.sqlite"
     changes = demo(path, calls=0)
-    assert changes.counts == {"calls": 0, "legs": 0, "recordings": 0, "spend": 0}
+    assert changes.counts == {"calls": 0, "legs": 0, "recordings": 0, "spend": 0,
+                              "dispositions": 0, "notes": 0, "reviews": 0}
     assert count(path, "campaigns") == 5
-    assert count(path, "calls") == 0
+    assert count(path, "calls") == count(path, "dispositions") == 0
 
 
 def test_progress_reaches_the_total(tmp_path: Path) -> None:
