@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,14 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         super().__init__(parent)
         self.columns = list(columns)
         self.records: list[T] = []
+        self.sorted_by: tuple[int, Qt.SortOrder] | None = None
 
     def set_records(self, records: Sequence[T]) -> None:
+        """Replace the records, in the order the header shows (else the arrow would lie)."""
         self.beginResetModel()
         self.records = list(records)
+        if self.sorted_by is not None:
+            self._sort_records(*self.sorted_by)
         self.endResetModel()
 
     def append_records(self, records: Sequence[T]) -> None:
@@ -66,15 +71,23 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.TextAlignmentRole and horizontal:
+            # A number's title stands over its figures, not across the column from them.
+            return int((_RIGHT if self.columns[section].numeric else _LEFT).value)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        if orientation == Qt.Orientation.Horizontal:
+        if horizontal:
             return self.columns[section].title
         return str(section + 1)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sorted_by = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._sort_records(column, order)
+        self.layoutChanged.emit()
+
+    def _sort_records(self, column: int, order: Qt.SortOrder) -> None:
         spec = self.columns[column]
         key = spec.sort_key or spec.text
-        self.layoutAboutToBeChanged.emit()
         self.records.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
-        self.layoutChanged.emit()

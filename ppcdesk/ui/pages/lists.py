@@ -75,16 +75,18 @@ class PartnersPage(Page):
         super().__init__(services, runner)
         self.campaigns: RecordTableModel[model.CampaignRow] = RecordTableModel([
             Column("Campaign", lambda c: c.name),
-            Column("Vertical", lambda c: c.vertical),
+            Column("Vertical", lambda c: c.vertical.replace("_", " ")),
             Column("Time zone", lambda c: c.timezone),
-            Column("Numbers", lambda c: fmt.count(c.numbers), numeric=True),
+            Column("Numbers", lambda c: fmt.count(c.numbers), numeric=True,
+                   sort_key=lambda c: c.numbers),
             Column("Calls", lambda c: fmt.count(c.calls), numeric=True,
                    sort_key=lambda c: c.calls),
         ])
         self.publishers: RecordTableModel[model.PublisherRow] = RecordTableModel([
             Column("Publisher / traffic source", lambda p: p.name),
             Column("Kind", lambda p: "own traffic" if p.kind == "traffic_source" else p.kind),
-            Column("Numbers", lambda p: fmt.count(p.numbers), numeric=True),
+            Column("Numbers", lambda p: fmt.count(p.numbers), numeric=True,
+                   sort_key=lambda p: p.numbers),
             Column("Calls", lambda p: fmt.count(p.calls), numeric=True,
                    sort_key=lambda p: p.calls),
         ])
