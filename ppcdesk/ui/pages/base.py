@@ -15,11 +15,18 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QFrame,
     QHeaderView,
     QLabel,
+    QProxyStyle,
+    QScrollArea,
+    QStyle,
+    QStyleOption,
+    QStyleOptionHeader,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -84,8 +91,45 @@ class Page(QWidget):
         self.error_label.show()
 
 
+class SortArrowStyle(QProxyStyle):
+    """Point a header's sort arrow up for ascending order, as most programs and the web do.
+
+    Qt's Fusion style (the Linux default) draws ascending as a down arrow, so a call log
+    sorted newest first showed an up arrow. Other platform styles are left as they are.
+    """
+
+    _FLIP: ClassVar[dict[QStyleOptionHeader.SortIndicator, QStyleOptionHeader.SortIndicator]] = {
+        QStyleOptionHeader.SortIndicator.SortUp: QStyleOptionHeader.SortIndicator.SortDown,
+        QStyleOptionHeader.SortIndicator.SortDown: QStyleOptionHeader.SortIndicator.SortUp,
+    }
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,  # noqa: N802
+                      painter: QPainter, widget: QWidget | None = None) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(
+                option, QStyleOptionHeader) and option.sortIndicator in self._FLIP:
+            flipped = QStyleOptionHeader(option)
+            flipped.sortIndicator = self._FLIP[option.sortIndicator]
+            option = flipped
+        super().drawPrimitive(element, option, painter, widget)
+
+
+_ARROWS: list[SortArrowStyle] = []  # one proxy for every header, kept alive here
+
+
+def _fix_sort_arrow(header: QHeaderView) -> None:
+    if QApplication.style().name().lower() != "fusion":
+        return
+    if not _ARROWS:
+        _ARROWS.append(SortArrowStyle("fusion"))
+    header.setStyle(_ARROWS[0])
+
+
 def make_table(model: Any, *, stretch_last: bool = True) -> QTableView:
-    """A read-only, row-selecting table with alternating rows and sensible headers."""
+    """A read-only, row-selecting table with alternating rows and sensible headers.
+
+    Sorting (when a page turns it on) starts ascending on the first column. A numeric last
+    column is never stretched: its figures would sit a screen away from its title.
+    """
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -94,10 +138,14 @@ def make_table(model: Any, *, stretch_last: bool = True) -> QTableView:
     view.setWordWrap(False)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setStretchLastSection(stretch_last)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setDefaultAlignment(
-        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    columns: list[Any] = list(getattr(model, "columns", None) or [])
+    numeric_last = bool(columns) and bool(getattr(columns[-1], "numeric", False))
+    header = view.horizontalHeader()
+    header.setStretchLastSection(stretch_last and not numeric_last)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # Qt's default is descending
+    _fix_sort_arrow(header)
     return view
 
 
@@ -107,3 +155,16 @@ def empty_state(text: str) -> QLabel:
     label.setWordWrap(True)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return label
+
+
+def scrolling(body: QWidget) -> QScrollArea:
+    """``body`` in a frameless scroll area that shows the page's own background."""
+    area = QScrollArea()
+    area.setObjectName("pageScroll")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    # Up and down only: the page's widths are kept within the window's minimum width.
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    body.setObjectName(body.objectName() or "pageBody")
+    area.setWidget(body)
+    return area
