@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from ppcdesk.config.atomic import write_text_atomic
+from ppcdesk.ui.widgets.elided_label import ElidedLabel
 
 TEAL, AMBER, SLATE, RED = "#0f766e", "#f59e0b", "#334155", "#b91c1c"
+HEADROOM = 1.3
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Row = Sequence[Any]
 
@@ -42,7 +44,8 @@ class LabelAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type h
 
     def tickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
                     ) -> list[str]:
-        del scale, spacing
+        if not self.labels:  # a plain numeric axis (the histogram's seconds)
+            return list(super().tickStrings(values, scale, spacing))
         return [self.labels[round(v)] if 0 <= round(v) < len(self.labels) and
                 abs(v - round(v)) < 0.01 else "" for v in values]
 
@@ -59,7 +62,7 @@ class ChartBox(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
-        self.title_label = QLabel(title)
+        self.title_label = ElidedLabel(title)  # a narrow window shortens it, never clips
         self.title_label.setObjectName("chartTitle")
         top.addWidget(self.title_label, 1)
         self.png_button = QPushButton("PNG")
@@ -78,7 +81,8 @@ class ChartBox(QFrame):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.showGrid(x=False, y=True, alpha=0.2)
-        self.plot.setMinimumHeight(190)
+        # Small enough that both rows of charts fit a 1280x720 laptop screen.
+        self.plot.setMinimumHeight(120)
         layout.addWidget(self.plot, 1)
         self.hover = QLabel(" ")
         self.hover.setObjectName("chartHover")
@@ -146,8 +150,8 @@ class TrendChart(ChartBox):
         super().__init__("Calls, billable calls and revenue")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush("#99d5cf"),
                                     pen=pg.mkPen(None), name="Calls")
-        # A light backdrop: the legend sits over the first bars.
-        self.plot.addLegend(offset=(10, 5), brush=pg.mkBrush(255, 255, 255, 210))
+        # One row above the bars: show_series leaves headroom for it, so it hides no data.
+        self.plot.addLegend(offset=(10, 2), brush=pg.mkBrush(255, 255, 255, 230), colCount=3)
         self.plot.addItem(self.bars)
         self.billable = self.plot.plot([], [], pen=pg.mkPen(TEAL, width=2.5), name="Billable")
         self.revenue_view = pg.ViewBox()
@@ -156,6 +160,7 @@ class TrendChart(ChartBox):
         item.scene().addItem(self.revenue_view)
         item.getAxis("right").linkToView(self.revenue_view)
         item.getAxis("right").setLabel("revenue $")
+        item.getAxis("left").setLabel("calls")
         self.revenue_view.setXLink(item)
         self.revenue = pg.PlotCurveItem(pen=pg.mkPen(AMBER, width=2, style=Qt.PenStyle.DashLine))
         self.revenue_view.addItem(self.revenue)
@@ -174,7 +179,10 @@ class TrendChart(ChartBox):
         self.billable.setData(xs, [r[2] for r in rows])
         self.revenue.setData(xs, [r[3] / 1_000_000 for r in rows])
         self.plot.setXRange(-0.7, max(len(rows) - 0.3, 0.3), padding=0)
-        self.revenue_view.enableAutoRange(y=True)
+        # A quarter of headroom on both axes keeps the legend's row clear of bars and lines.
+        self.plot.setYRange(0, HEADROOM * max([1, *(r[1] for r in rows)]), padding=0)
+        self.revenue_view.setYRange(
+            0, HEADROOM * max([1.0, *(r[3] / 1_000_000 for r in rows)]), padding=0)
         self.axis.picture = None
         self.axis.update()
 
@@ -188,6 +196,7 @@ class HeatmapChart(ChartBox):
         self.plot.addItem(self.image)
         self.plot.getPlotItem().invertY(True)  # noqa: FBT003
         self.axis.labels = list(WEEKDAYS)
+        self.axis.setTicks([list(enumerate(WEEKDAYS))])  # all seven days, however short
         self.plot.showGrid(x=False, y=False)
         # From white (none) to the colour given: no matplotlib needed.
         self.image.setColorMap(pg.ColorMap([0.0, 1.0], [(255, 255, 255), colour]))
@@ -238,11 +247,15 @@ class RankingChart(ChartBox):
         """Bars of conversion rate (%) or rpm ($), as ``by`` says; rows come ranked."""
         self.title = self.TITLES[by]
         self.title_label.setText(self.title)
+        self.plot.getPlotItem().getAxis("bottom").setLabel(
+            "conversion rate %" if by == "conversion_rate" else "revenue $ per minute")
         self.set_table(["publisher", "calls", "conversion rate %", "rpm $"],
                        [(n, c, None if r is None else round(100 * r, 2),
                          None if m is None else m / 1_000_000) for n, c, r, m in rows])
         ys = np.arange(len(rows), dtype=float)
         self.axis.labels = [r[0] for r in rows]
+        # Every publisher named: left to itself the axis skips every other one when short.
+        self.axis.setTicks([list(enumerate(self.axis.labels))])
         self.bars.setOpts(x0=np.zeros(len(rows)), y=ys, height=0.6,
                           width=[100 * (r[2] or 0) if by == "conversion_rate"
                                  else (r[3] or 0) / 1_000_000 for r in rows])
@@ -259,7 +272,7 @@ class HistogramChart(ChartBox):
     """Answered calls by connected duration, with the buffer as a red line."""
 
     def __init__(self) -> None:
-        super().__init__("Connected duration of answered calls (seconds)")
+        super().__init__("Answered calls by connected seconds")
         self.bars = pg.BarGraphItem(x0=[], x1=[], height=[], brush=pg.mkBrush("#94a3b8"),
                                     pen=pg.mkPen("w"))
         self.plot.addItem(self.bars)
@@ -267,6 +280,8 @@ class HistogramChart(ChartBox):
                                       label="buffer {value:.0f} s",
                                       labelOpts={"position": 0.9, "color": RED})
         self.plot.addItem(self.buffer)
+        # Bins differ in width, so heights are calls per second of duration, not counts.
+        self.plot.getPlotItem().getAxis("left").setLabel("calls per s")
         self.bins: list[tuple[int, int | None, int]] = []
 
     def show_bins(self, bins: list[tuple[int, int | None, int]], buffer_s: int,

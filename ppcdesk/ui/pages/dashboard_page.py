@@ -37,7 +37,8 @@ from ppcdesk.services.app_services import AppServices
 from ppcdesk.services.kpi_service import PRESETS, UNIQUE_KEYS, Dashboard, Number
 from ppcdesk.ui import format as fmt
 from ppcdesk.ui.charts.kpi_charts import HeatmapChart, HistogramChart, RankingChart, TrendChart
-from ppcdesk.ui.pages.base import Page
+from ppcdesk.ui.pages.base import Page, scrolling
+from ppcdesk.ui.widgets.elided_label import ElidedLabel
 from ppcdesk.ui.workers import JobRunner
 
 TILES = ("total_calls", "unique_callers", "answer_rate", "billable_rate", "conversion_rate",
@@ -89,7 +90,7 @@ class KpiTile(QFrame):
         self.label.setObjectName("kpiLabel")
         self.value = QLabel("—")
         self.value.setObjectName("kpiValue")
-        self.delta = QLabel("")
+        self.delta = ElidedLabel("")  # an n/a note may be longer than a narrow tile
         self.delta.setObjectName("kpiDelta")
         for widget in (self.label, self.value, self.delta):
             layout.addWidget(widget)
@@ -154,7 +155,14 @@ class DashboardPage(Page):
         body.addLayout(self._filter_bar())
         self.period = QLabel("")
         self.period.setObjectName("periodLabel")
-        body.addWidget(self.period)
+        self.period.setWordWrap(True)  # its notes wrap in a narrow window
+        line = QHBoxLayout()  # the period and the spend that its money figures depend on
+        line.addWidget(self.period, 1)
+        line.addWidget(self.spend_button)
+        body.addLayout(line)
+        content = QWidget()  # tiles and charts: the part that scrolls in a small window
+        figures = QVBoxLayout(content)
+        figures.setContentsMargins(0, 0, 0, 0)
         tiles = QGridLayout()
         tiles.setSpacing(8)
         self.tiles = {key: KpiTile(BY_KEY[key].label, BY_KEY[key].why) for key in TILES}
@@ -162,7 +170,7 @@ class DashboardPage(Page):
             tiles.addWidget(tile, i // 5, i % 5)
         for column in range(5):  # equal widths, whatever a tile's note says
             tiles.setColumnStretch(column, 1)
-        body.addLayout(tiles)
+        figures.addLayout(tiles)
         charts = QGridLayout()
         charts.setSpacing(8)
         self.trend = TrendChart()
@@ -177,7 +185,11 @@ class DashboardPage(Page):
         charts.addWidget(self.histogram, 1, 2)
         for column in range(3):  # equal thirds, whatever a chart's title says
             charts.setColumnStretch(column, 1)
-        body.addLayout(charts, 1)
+        figures.addLayout(charts, 1)
+        # Below the height the tiles and charts need (the window's 1024x640 minimum), they
+        # scroll instead of being squeezed until their axes are cut off; the filters and the
+        # period line (its notes wrap, which a scroll area would size at their widest) stay.
+        body.addWidget(scrolling(content), 1)
         self.layout_.addWidget(self.body, 1)
         self.data: Dashboard | None = None
         self.unique_loads = 0  # how many unique-caller counts were painted (tests wait on it)
@@ -192,28 +204,33 @@ class DashboardPage(Page):
         self.preset.addItems([*PRESETS, CUSTOM])
         self.preset.setCurrentText("last 30 days")
         self.start_edit, self.end_edit = QDateEdit(), QDateEdit()
+        self.to_label = QLabel("to")
         for edit in (self.start_edit, self.end_edit):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setEnabled(False)
             edit.dateChanged.connect(self._custom_changed)
+        self._show_dates(custom=False)
         self.combos: dict[str, QComboBox] = {}
         bar.addWidget(QLabel("Period"))
         bar.addWidget(self.preset)
         bar.addWidget(self.start_edit)
-        bar.addWidget(QLabel("to"))
+        bar.addWidget(self.to_label)
         bar.addWidget(self.end_edit)
         for kind in ("campaign", "publisher", "buyer", "number"):
             combo = QComboBox()
             combo.addItem(f"every {kind}", None)
-            combo.setMinimumContentsLength(12)
+            combo.setMinimumContentsLength(10)
+            # As wide as 10 characters, not as the longest name: the bar fits a laptop.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.currentIndexChanged.connect(self._filters_changed)
             self.combos[kind] = combo
             bar.addWidget(combo)
         bar.addStretch(1)
         self.spend_button = QPushButton("Media spend…")
+        self.spend_button.setToolTip("What you paid for ads, by day: profit, cost per call "
+                                     "and ROAS are figured from it")
         self.spend_button.clicked.connect(self._open_spend)
-        bar.addWidget(self.spend_button)
         self.preset.currentTextChanged.connect(self._preset_changed)
         return bar
 
@@ -226,10 +243,16 @@ class DashboardPage(Page):
                        chosen("number"))
 
     def _preset_changed(self, name: str) -> None:
-        custom = name == CUSTOM
-        self.start_edit.setEnabled(custom)
-        self.end_edit.setEnabled(custom)
+        self._show_dates(custom=name == CUSTOM)
         self.reload()
+
+    def _show_dates(self, *, custom: bool) -> None:
+        """The date fields only for a custom range: a preset's days are in the period line.
+
+        Greyed-out, they took a third of the filter bar, which then did not fit a laptop.
+        """
+        for widget in (self.start_edit, self.to_label, self.end_edit):
+            widget.setVisible(custom)
 
     def _custom_changed(self) -> None:
         if self.preset.currentText() == CUSTOM:
