@@ -11,6 +11,7 @@ fetch in ``load()`` with ``self.query(fn, on_done)``, and register it in main_wi
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -18,7 +19,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QFrame,
     QHeaderView,
     QLabel,
@@ -91,11 +91,14 @@ class Page(QWidget):
         self.error_label.show()
 
 
+ARROW_ROOM = 14  # px Fusion's sort arrow takes at a header's right end
+
+
 class SortArrowStyle(QProxyStyle):
     """Point a header's sort arrow up for ascending order, as most programs and the web do.
 
-    Qt's Fusion style (the Linux default) draws ascending as a down arrow, so a call log
-    sorted newest first showed an up arrow. Other platform styles are left as they are.
+    Qt's Fusion style (the Linux one) draws ascending as a down arrow, so a call log sorted
+    newest first showed an up arrow. Other platforms' styles are left as they are.
     """
 
     _FLIP: ClassVar[dict[QStyleOptionHeader.SortIndicator, QStyleOptionHeader.SortIndicator]] = {
@@ -112,12 +115,24 @@ class SortArrowStyle(QProxyStyle):
             option = flipped
         super().drawPrimitive(element, option, painter, widget)
 
+    def drawControl(self, element: QStyle.ControlElement, option: QStyleOption,  # noqa: N802
+                    painter: QPainter, widget: QWidget | None = None) -> None:
+        # Fusion draws a right-aligned title (a number's) under the arrow: keep them apart.
+        if element == QStyle.ControlElement.CE_HeaderLabel and isinstance(
+                option, QStyleOptionHeader) and option.sortIndicator in self._FLIP:
+            narrower = QStyleOptionHeader(option)
+            narrower.rect = option.rect.adjusted(0, 0, -ARROW_ROOM, 0)
+            option = narrower
+        super().drawControl(element, option, painter, widget)
+
 
 _ARROWS: list[SortArrowStyle] = []  # one proxy for every header, kept alive here
 
 
 def _fix_sort_arrow(header: QHeaderView) -> None:
-    if QApplication.style().name().lower() != "fusion":
+    # Under the app's style sheet QApplication.style() no longer says which style it wraps;
+    # on Linux it is Fusion (PySide6's wheels carry no desktop styles), elsewhere native.
+    if not sys.platform.startswith("linux"):
         return
     if not _ARROWS:
         _ARROWS.append(SortArrowStyle("fusion"))
@@ -145,6 +160,7 @@ def make_table(model: Any, *, stretch_last: bool = True) -> QTableView:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # Qt's default is descending
+    header.setMinimumSectionSize(44)  # room for a short title ("#") beside its sort arrow
     _fix_sort_arrow(header)
     return view
 
