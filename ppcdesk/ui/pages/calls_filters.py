@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ppcdesk.core.reasons import Reason
 from ppcdesk.services.review_service import CallFilter
+from ppcdesk.ui import format as fmt
 
 STATUSES = ("completed", "no-answer", "busy", "failed", "canceled", "in-progress")
 
@@ -35,8 +36,9 @@ def _combo(name: str, items: list[tuple[str, Any]]) -> QComboBox:
     return combo
 
 
-def _tristate(name: str, yes: str, no: str) -> QComboBox:
-    return _combo(name, [("any", None), (yes, True), (no, False)])
+def _tristate(name: str, either: str, yes: str, no: str) -> QComboBox:
+    """A yes / no / either filter whose unset state still says what it filters on."""
+    return _combo(name, [(either, None), (yes, True), (no, False)])
 
 
 class FilterBar(QWidget):
@@ -67,11 +69,14 @@ class FilterBar(QWidget):
         self.state.setPlaceholderText("state")
         self.state.setMaxLength(2)
         self.state.setFixedWidth(50)
-        self.recording = _tristate("recording", "with recording", "without recording")
-        self.reviewed = _tristate("reviewed", "reviewed", "not reviewed")
-        self.duplicate = _tristate("duplicate", "duplicates", "not duplicates")
-        self.under_buffer = _tristate("under_buffer", "under buffer", "over buffer")
-        self.disputed = _tristate("disputed", "disputed", "not disputed")
+        self.recording = _tristate("recording", "recording: any", "with recording",
+                                   "without recording")
+        self.reviewed = _tristate("reviewed", "reviewed: any", "reviewed", "not reviewed")
+        self.duplicate = _tristate("duplicate", "duplicate: any", "duplicates",
+                                   "not duplicates")
+        self.under_buffer = _tristate("under_buffer", "buffer: any", "under buffer",
+                                      "over buffer")
+        self.disputed = _tristate("disputed", "disputed: any", "disputed", "not disputed")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search caller number or call SID")
         self.search.setClearButtonEnabled(True)
@@ -83,15 +88,7 @@ class FilterBar(QWidget):
         self.debounce.timeout.connect(self.changed.emit)
         self.tail = QHBoxLayout()
         self.tail.addWidget(export)
-        row1 = [self.use_dates, self.date_from, QLabel("to"), self.date_to, self.status,
-                self.billing, self.campaign, self.publisher, self.buyer]
-        row2 = [self.number, self.state, self.recording, self.reviewed, self.duplicate,
-                self.under_buffer, self.disputed, self.search]
-        for column, widget in enumerate(row1):
-            grid.addWidget(widget, 0, column)
-        for column, widget in enumerate(row2):
-            grid.addWidget(widget, 1, column)
-        grid.addLayout(self.tail, 1, len(row2), 1, len(row1) - len(row2))
+        self._lay_out(grid)
         for combo in (self.status, self.billing, self.campaign, self.publisher, self.buyer,
                       self.number, self.recording, self.reviewed, self.duplicate,
                       self.under_buffer, self.disputed):
@@ -102,6 +99,37 @@ class FilterBar(QWidget):
                                      if self.use_dates.isChecked() else None)
         self.search.textChanged.connect(lambda _t: self.debounce.start())
         self.state.textChanged.connect(lambda _t: self.debounce.start())
+
+    def _lay_out(self, grid: QGridLayout) -> None:
+        """Two rows that each take their own widths; ``tail`` (export) is the page's to place.
+
+        A grid lined the dates up with the combos below them (a wide gap after "From") and
+        clipped the buttons on a laptop screen.
+        """
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        widget: QWidget
+        for widget in (self.use_dates, self.date_from, QLabel("to"), self.date_to,
+                       self.status, self.billing, self.campaign, self.publisher, self.buyer):
+            row1.addWidget(widget)
+        row1.addStretch(1)
+        for widget in (self.number, self.state, self.recording, self.reviewed, self.duplicate,
+                       self.under_buffer, self.disputed):
+            row2.addWidget(widget)
+        row2.addWidget(self.search, 1)
+        grid.addLayout(row1, 0, 0)
+        grid.addLayout(row2, 1, 0)
+        self.search.setMinimumWidth(120)
+        for combo, chars in ((self.billing, 12), (self.campaign, 11), (self.publisher, 11),
+                             (self.buyer, 11), (self.number, 11), (self.recording, 13),
+                             (self.reviewed, 12), (self.duplicate, 13),
+                             (self.under_buffer, 10), (self.disputed, 12)):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(chars)  # long names are read in the open list
+        for edit in (self.date_from, self.date_to):
+            edit.setEnabled(False)  # the dates filter only once "From" is ticked
+        self.use_dates.toggled.connect(self.date_from.setEnabled)
+        self.use_dates.toggled.connect(self.date_to.setEnabled)
 
     def set_choices(self, campaigns: list[Any], publishers: list[Any], buyers: list[Any],
                     numbers: list[Any]) -> None:
@@ -115,7 +143,12 @@ class FilterBar(QWidget):
             while combo.count() > 1:
                 combo.removeItem(1)
             for row in rows:
-                combo.addItem(getattr(row, text), row.id if text == "name" else row.e164)
+                if text == "name":
+                    combo.addItem(row.name, row.id)
+                else:  # as the table shows numbers, with the name the user gave it
+                    shown = fmt.phone(row.e164)
+                    name = getattr(row, "friendly_name", "")
+                    combo.addItem(f"{shown}  {name}" if name else shown, row.e164)
             index = combo.findData(chosen)
             combo.setCurrentIndex(max(0, index))
             blocked.unblock()

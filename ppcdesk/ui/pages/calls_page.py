@@ -15,12 +15,11 @@ from PySide6.QtCore import QDate, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
-    QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -33,7 +32,7 @@ from ppcdesk.core.progress import Progress
 from ppcdesk.services.app_services import AppServices
 from ppcdesk.services.review_service import CallDetail, CallFilter, CallSort, LogRow
 from ppcdesk.ui.models.calls_model import BLOCK, CallsTableModel, log_columns
-from ppcdesk.ui.pages.base import Page, empty_state, make_table
+from ppcdesk.ui.pages.base import Page, empty_state, make_table, scrolling
 from ppcdesk.ui.pages.calls_filters import FilterBar
 from ppcdesk.ui.pages.calls_recordings import RecordingsController, open_panel
 from ppcdesk.ui.playback.balance import Balancer
@@ -75,10 +74,11 @@ class CallsPage(Page):
         self.recordings: RecordingsController | None = None
         self.summary = QLabel("")
         self.view = make_table(self.model, stretch_last=True)
+        # Newest first, said before sorting is on: the model's first order is the page's own.
+        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.view.setSortingEnabled(True)
         # Every row the same height, never measured: a million rows cost nothing to lay out.
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.view.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.horizontalHeader().customContextMenuRequested.connect(self._columns_menu)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -115,16 +115,16 @@ class CallsPage(Page):
         table_box = QWidget()
         box = QVBoxLayout(table_box)
         box.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.summary, self.view, self.empty):
+        line = QHBoxLayout()  # the count, and what to do with these calls
+        line.addWidget(self.summary, 1)
+        line.addLayout(self.filters.tail)
+        box.addLayout(line)
+        for widget in (self.view, self.empty):
             box.addWidget(widget)
         splitter.addWidget(table_box)
         # The detail scrolls inside its pane (a long billing explanation, many legs), so the
         # table keeps its share of the height instead of shrinking to two rows.
-        detail_pane = QScrollArea()
-        detail_pane.setWidget(self.detail)
-        detail_pane.setWidgetResizable(True)
-        detail_pane.setFrameShape(QFrame.Shape.NoFrame)
-        splitter.addWidget(detail_pane)
+        splitter.addWidget(scrolling(self.detail))
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([320, 480])

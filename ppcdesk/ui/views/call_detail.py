@@ -124,8 +124,9 @@ class CallDetailView(QWidget):
         self.player.duration_changed.connect(self._duration)
         self.player.playing_changed.connect(
             lambda on: self.play_button.setText("Pause (Space)" if on else "Play (Space)"))
-        for widget in (self.play_button, back, forward, self.speed, self.to_buffer,
-                       self.balance):
+        self.transport: tuple[QWidget, ...] = (self.play_button, back, forward, self.speed,
+                                               self.to_buffer)
+        for widget in (*self.transport, self.balance):
             widget.setEnabled(self.player.available)
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the queue
         return box
@@ -233,6 +234,8 @@ class CallDetailView(QWidget):
     def set_audio(self, path: Path | None, channels: int, message: str = "") -> None:
         """Load the recording's file (None: no local audio, with ``message`` saying why)."""
         self.player.load(path)
+        for widget in self.transport:  # nothing to play: the buttons say so by being off
+            widget.setEnabled(self.player.available and path is not None)
         self.waveform.set_duration(0)
         self.waveform.set_peaks(None, message or "Decoding…")
         self.waveform.set_buffer(self.buffer_s * 1000)

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 RING, TALK, CALLER = QColor("#e8b64c"), QColor("#3a9b5c"), QColor("#2f6fb3")
 WAIT = QColor("#a9c4e0")
 ROW_H, LABEL_W = 20, 170
+LEGEND = (("caller on the line", CALLER), ("waiting", WAIT), ("ringing", RING),
+          ("talking", TALK))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +123,24 @@ class LegsTimeline(QWidget):
             painter.drawText(QRectF(LABEL_W, y + ROW_H - 2, width, ROW_H),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              lane.note)
-        painter.setPen(QColor("#777"))
-        painter.drawText(QRectF(LABEL_W, self.height() - 16, width, 16),
-                         Qt.AlignmentFlag.AlignRight,
-                         f"{span} s  ·  waiting ■ light blue  ·  ring ■ yellow  ·  "
-                         "talk ■ green")
+        self._paint_legend(painter, span)
+
+    def _paint_legend(self, painter: QPainter, span: int) -> None:
+        """The span and a swatch in each colour, right-aligned under the lanes.
+
+        Swatches in the colours themselves: the words "light blue" in grey named a colour
+        the reader had to match, and the caller's own colour was not named at all.
+        """
+        metrics = painter.fontMetrics()
+        items = [(f"{span} s", None)] + [(text, color) for text, color in LEGEND]
+        widths = [metrics.horizontalAdvance(t) + (14 if c is not None else 0) + 12
+                  for t, c in items]
+        x = self.width() - 4 - sum(widths)
+        y = self.height() - 16
+        for (text, color), width in zip(items, widths, strict=True):
+            if color is not None:
+                painter.fillRect(QRectF(x, y + 4, 10, 10), color)
+                x += 14
+            painter.setPen(QColor("#555"))
+            painter.drawText(QRectF(x, y, width, 16), Qt.AlignmentFlag.AlignLeft, text)
+            x += width - (14 if color is not None else 0)
