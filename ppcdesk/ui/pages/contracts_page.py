@@ -53,7 +53,7 @@ class ContractsPage(Page):
             Column("Campaign", lambda c: c.campaign or "any"),
             Column("Price", lambda c: c.price),
             Column("Version", lambda c: str(c.version), numeric=True),
-            Column("Reads as", lambda c: c.summary),
+            Column("Reads as", lambda c: c.summary, tooltip=lambda c: c.summary),
         ])
         self.table = make_table(self.model)
         self.table.selectionModel().currentRowChanged.connect(
@@ -74,7 +74,7 @@ class ContractsPage(Page):
         buttons.addWidget(self.status)
 
         self.behaviour = QLabel()
-        self.behaviour.setObjectName("errorLabel")
+        self.behaviour.setObjectName("warningLabel")  # a pattern to check, not an error
         self.behaviour.setWordWrap(True)
         self.behaviour.hide()
         self.editor = EditorPane(self.billing, runner)

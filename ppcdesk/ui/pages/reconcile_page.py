@@ -69,8 +69,8 @@ def _tile(caption: str) -> tuple[QFrame, QLabel]:
     value.setObjectName("kpiValue")
     label = QLabel(caption)
     label.setObjectName("kpiLabel")
+    inner.addWidget(label)  # caption above the figure, as on the dashboard's tiles
     inner.addWidget(value)
-    inner.addWidget(label)
     return tile, value
 
 
@@ -104,7 +104,11 @@ class ReconcilePage(Page):
     # ------------------------------------------------------------------ layout
     def _build_header(self) -> None:
         self.partner = QComboBox()
-        self.partner.setMinimumWidth(240)
+        # Wide enough for most names, narrow enough that the row fits a 1280 px screen
+        # (at a fixed 240 px the "From" label was drawn over it).
+        self.partner.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.partner.setMinimumContentsLength(18)
         self.first, self.last = QDateEdit(), QDateEdit()
         for edit in (self.first, self.last):
             edit.setCalendarPopup(True)
@@ -126,8 +130,8 @@ class ReconcilePage(Page):
         self.import_button.clicked.connect(self.open_import_wizard)
         row = QHBoxLayout()
         for label, widget in (("Partner", self.partner), ("From", self.first),
-                              ("to", self.last), ("Start times within", self.time_tol),
-                              ("durations within", self.duration_tol)):
+                              ("to", self.last), ("Start times ±", self.time_tol),
+                              ("durations ±", self.duration_tol)):
             row.addWidget(QLabel(label))
             row.addWidget(widget)
         row.addWidget(self.run_button)
@@ -191,7 +195,7 @@ class ReconcilePage(Page):
         self.dispute_button.clicked.connect(self.open_dispute)
         self.seconds = QSpinBox()
         self.seconds.setRange(0, 3600)
-        self.seconds.setSpecialValueText("whole recording")
+        self.seconds.setSpecialValueText("recording: whole")  # as the prefix reads
         self.seconds.setPrefix("recording: first ")
         self.seconds.setSuffix(" s")
         self.seconds.setToolTip("How much of the recording the evidence packet carries")
@@ -235,6 +239,7 @@ class ReconcilePage(Page):
             self.status.addItem(status.replace("_", " ").capitalize(), status)
         self.recovered = QLineEdit()
         self.recovered.setPlaceholderText("recovered, e.g. 12.50")
+        self.recovered.setMinimumWidth(150)  # its example is read whole
         self.recovered.setMaximumWidth(160)
         self.set_button = QPushButton("Set status")
         self.set_button.clicked.connect(self.set_status)
@@ -362,7 +367,7 @@ class ReconcilePage(Page):
             f"paired ({sum(p.kind == 'id' for p in result.pairings):,} by their call id), "
             f"{len(done.report.differences):,} differences. Start times within "
             f"{done.tolerance.time_s} s, durations within {done.tolerance.duration_s} s, "
-            f"whole-hour shifts up to {done.tolerance.shift_hours} h.")
+            f"whole-hour shifts up to {done.tolerance.shift_hours} h. Times in {self.zone}.")
         counts = done.report.counts()
         self.kind.blockSignals(True)  # noqa: FBT003
         self.kind.clear()
