@@ -186,3 +186,16 @@ def test_forwarded_legs_ring_before_they_are_answered_or_given_up(demo_db: Path)
                           "JOIN call_legs l ON l.call_sid = c.sid AND l.status = 'completed' "
                           "WHERE r.started_at <> l.ended_at - l.duration_s "
                           "OR r.duration_s <> c.connected_s") == [(0,)]
+
+
+def test_a_recording_plays_its_campaigns_clip_and_short_calls_the_hang_up(
+        demo_db: Path) -> None:
+    clips = dict(query(demo_db, "SELECT g.name, GROUP_CONCAT(DISTINCT r.local_path) "
+                                "FROM recordings r JOIN calls c ON c.sid = r.call_sid "
+                                "JOIN campaigns g ON g.id = c.campaign_id "
+                                "WHERE r.duration_s >= 30 GROUP BY g.name"))
+    assert clips["Medicare Advantage"] == "demo_audio/clip_4.wav"
+    assert clips["Auto Insurance"] == "demo_audio/clip_1.mp3"
+    assert clips["HVAC Repair"] == clips["Pest Control"] == "demo_audio/clip_2.mp3"
+    assert query(demo_db, "SELECT DISTINCT local_path FROM recordings WHERE duration_s < 30"
+                 ) == [("demo_audio/clip_3.mp3",)]
