@@ -44,6 +44,9 @@ def test_a_mistake_is_named_by_line_and_key_and_cannot_be_saved(
     line = text.splitlines().index('buffer = "ninety"') + 1
     assert f"line {line}: contract '{APEX}' buffer:" in page.editor.problems.text()
     assert not page.editor.save.isEnabled()
+    # The line is tinted in the text, so the eye finds it without counting.
+    marked = [m.cursor.blockNumber() + 1 for m in page.editor.text.extraSelections()]
+    assert marked == [line]
 
 
 def test_saving_adds_a_version_and_history_shows_both(

@@ -10,7 +10,14 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, QTimer, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+)
 from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
@@ -18,6 +25,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -129,10 +137,29 @@ class EditorPane(QWidget):
                  for p in draft.problems]
         self.problems.setText("\n".join(lines))
         self.problems.setVisible(bool(lines))
+        self._mark_lines([p.line for p in draft.problems if p.line])
         self.reads_as.setText("".join(
             f"<p><b>{_escape(name)}</b><br>{'<br>'.join(_escape(s) for s in sentences)}</p>"
             for name, sentences in draft.reads_as))
         self.save.setEnabled(draft.ok and text != self._saved)
+
+
+    def _mark_lines(self, numbers: list[int]) -> None:
+        """Tint the lines a problem names, so the eye finds "line 7" in the text at once."""
+        marks = []
+        document = self.text.document()
+        for number in sorted(set(numbers)):
+            block = document.findBlockByNumber(number - 1)
+            if not block.isValid():
+                continue
+            tint = QTextCharFormat()
+            tint.setBackground(QColor("#fde2e2"))
+            tint.setProperty(QTextFormat.Property.FullWidthSelection, True)  # noqa: FBT003
+            mark = QTextEdit.ExtraSelection()
+            mark.format = tint  # PySide hands out a copy: set the whole format, not a part
+            mark.cursor = QTextCursor(block)
+            marks.append(mark)
+        self.text.setExtraSelections(marks)
 
 
 def _escape(text: str) -> str:
@@ -154,8 +181,8 @@ class WhatIfPane(QWidget):
             Column("Started", lambda r: fmt.when(r[1].started_at, r[2])),
             Column("Now", lambda r: _verdict(r[1].before)),
             Column("With these terms", lambda r: _verdict(r[1].after)),
-            Column("Moves", lambda r: fmt.money(_amount(r[1].after) - _amount(r[1].before)),
-                   numeric=True),
+            Column("Moves", lambda r: signed(_amount(r[1].after) - _amount(r[1].before)),
+                   numeric=True, sort_key=lambda r: _amount(r[1].after) - _amount(r[1].before)),
         ])
         today = QDate.currentDate()
         self.start = QDateEdit(today.addDays(-30))
@@ -199,14 +226,20 @@ class WhatIfPane(QWidget):
         self.model.set_records(rows)
         self.view.resizeColumnsToContents()
         parts = [f"{c.name}: {len(c.calls):,} calls change, "
-                 f"{fmt.money(sum(_amount(x.after) - _amount(x.before) for x in c.calls))} moves"
+                 f"{signed(sum(_amount(x.after) - _amount(x.before) for x in c.calls))} moves"
                  for c in report.contracts]
-        self.summary.setText("; ".join(parts) or "No contract in the text.")
+        self.summary.setText(("; ".join(parts) + f" (times in {zone}; nothing is saved).")
+                             if parts else "No contract in the text.")
         self.runs += 1
 
 
 def _day(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
+
+
+def signed(micros: int) -> str:
+    """Money with its direction: +$28.00 comes in with these terms, -$28.00 goes."""
+    return ("+" if micros > 0 else "") + fmt.money(micros)
 
 
 def _amount(outcome: Any) -> int:
