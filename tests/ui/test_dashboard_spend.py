@@ -30,7 +30,8 @@ def test_a_typed_amount_is_saved_on_the_write_lane(qtbot, window, services):
     dialog.amount.setText("1,250.50")
     dialog.source.setText("radio")
     dialog.save()
-    qtbot.waitUntil(lambda: dialog.message.text() == f"Saved {DAY}.", timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.message.text() == f"Saved $1,250.50 of spend for {DAY}.",
+                    timeout=20_000)
     assert media(services) == 1_250_500_000
 
 

@@ -24,6 +24,7 @@ from ppcdesk.core.changes import ChangeSet
 from ppcdesk.core.errors import MoneyError
 from ppcdesk.core.money import to_micros
 from ppcdesk.services.app_services import AppServices
+from ppcdesk.ui import format as fmt
 from ppcdesk.ui.workers import JobRunner
 
 
@@ -35,7 +36,14 @@ class SpendDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Media spend")
         self.services, self.runner = services, runner
+        self.setMinimumWidth(420)  # room for the intro and for a campaign's whole name
         layout = QVBoxLayout(self)
+        intro = QLabel("What you paid for ads on a day. Profit, cost per call and ROAS on the "
+                       "dashboard are figured from it; leave campaign or publisher at 'any' "
+                       "for spend that is not theirs alone.")
+        intro.setWordWrap(True)
+        intro.setObjectName("hint")
+        layout.addWidget(intro)
         form = QFormLayout()
         yesterday = services.today()  # the user's zone, from the services' clock
         self.day = QDateEdit(QDate(yesterday.year, yesterday.month, yesterday.day).addDays(-1))
@@ -53,8 +61,8 @@ class SpendDialog(QDialog):
         self.amount = QLineEdit()
         self.amount.setPlaceholderText("e.g. 1,250.00")
         for label, widget in (("Day", self.day), ("Campaign", self.campaign),
-                              ("Publisher", self.publisher), ("Source", self.source),
-                              ("Amount", self.amount)):
+                              ("Publisher", self.publisher), ("Source (optional)", self.source),
+                              ("Amount ($)", self.amount)):
             form.addRow(label, widget)
         layout.addLayout(form)
         self.message = QLabel("")
@@ -91,7 +99,8 @@ class SpendDialog(QDialog):
         from ppcdesk.ui.pages.dashboard_page import one_step
 
         self.runner.submit("Saving media spend", lambda: one_step(write, "Saving spend"),
-                           on_done=lambda _c: self._say(f"Saved {day}."),
+                           on_done=lambda _c: self._say(
+                               f"Saved {fmt.money(micros)} of spend for {day}."),
                            on_error=lambda m: self._say(m, error=True))
 
     def import_file(self, path: Path) -> None:
