@@ -34,6 +34,7 @@ from ppcdesk.ui.pages.dashboard_page import DashboardPage
 from ppcdesk.ui.pages.lists import NumbersPage, PartnersPage
 from ppcdesk.ui.pages.reconcile_page import ReconcilePage
 from ppcdesk.ui.pages.settings_page import SettingsPage
+from ppcdesk.ui.views.call_detail import DISPOSITION_KEYS
 from ppcdesk.ui.workers import JobRunner
 
 SYNC_ENTITIES = (Entity.NUMBERS, Entity.CALLS, Entity.RECORDINGS, Entity.SYNC, Entity.ACCOUNTS)
@@ -177,6 +178,11 @@ class MainWindow(QMainWindow):
             self.addAction(action)
 
         help_menu = self.menuBar().addMenu("&Help")
+        keys = QAction("&Keyboard shortcuts", self)
+        keys.setShortcut(QKeySequence.StandardKey.HelpContents)
+        keys.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(keys)
+        help_menu.addSeparator()
         for text, slot in (("Open &data folder", lambda: self._open_folder(
                                 self.services.paths.data)),
                            ("Open &log folder", lambda: self._open_folder(
@@ -321,6 +327,31 @@ class MainWindow(QMainWindow):
     def _open_folder(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def shortcuts_text(self) -> str:
+        """Every key the window answers to, as an HTML table (Help, Keyboard shortcuts)."""
+        rows = [("F5", "Sync now"), ("Ctrl+O", "Open a database"), ("Ctrl+Q", "Quit"),
+                ("F1", "This list")]
+        rows += [(f"Ctrl+{i + 1}", f"Go to {self.pages[key].title}")
+                 for i, key in enumerate(PAGE_KEYS)]
+        review = [("J / K or ↓ / ↑", "Next / previous call"), ("Space", "Play or pause"),
+                  ("← / →", "5 s back / on"), ("B", "Jump to the buffer"),
+                  *((key, f"{label} (then the next call)") for key, _c, label
+                    in DISPOSITION_KEYS),
+                  ("N", "Write a note (Enter adds it)"),
+                  ("D", "Disputed, with the reason typed beside it"),
+                  ("Esc", "From a text field back to the queue")]
+
+        def table(title: str, items: list[tuple[str, str]]) -> str:
+            cells = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>"
+                            for k, v in items)
+            return f"<p><b>{title}</b></p><table>{cells}</table>"
+
+        return (table("Everywhere", rows)
+                + table("Calls page (the review queue)", review))
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", self.shortcuts_text())
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -34,6 +34,27 @@ def test_keyboard_shortcuts_move_between_pages(qtbot, window):
         assert window.current_page() is window.pages[key]
 
 
+def test_no_two_keys_collide_and_help_lists_them_all(qtbot, window):
+    """The window's shortcuts and the review queue's keys are each bound once, and F1 says them."""
+    from PySide6.QtGui import QAction, QShortcut
+
+    window_keys = [a.shortcut().toString() for a in window.findChildren(QAction)
+                   if not a.shortcut().isEmpty()]
+    # An action in the Go menu is also added to the window: count each action once.
+    actions = {a: a.shortcut().toString() for a in window.findChildren(QAction)
+               if not a.shortcut().isEmpty()}
+    assert len(set(actions.values())) == len(actions), window_keys
+    calls = window.pages["calls"]
+    queue = [s.key().toString() for s in calls.findChildren(QShortcut)
+             if s.context() == Qt.ShortcutContext.WidgetWithChildrenShortcut]
+    assert len(set(queue)) == len(queue)
+    assert not set(queue) & set(actions.values())
+    text = window.shortcuts_text()
+    for key in [*actions.values(), *(k for k in queue if k not in ("Space", "Esc", "Left",
+                                                                    "Right"))]:
+        assert f"<b>{key}" in text or f"{key} /" in text or f"/ {key}" in text, key
+
+
 def test_calls_page_lists_the_log_newest_first_and_reads_more_by_key(qtbot, window, services):
     window.nav.setCurrentRow(PAGE_KEYS.index("calls"))
     page = window.pages["calls"]

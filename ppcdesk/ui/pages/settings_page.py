@@ -23,6 +23,12 @@ from ppcdesk.ui.pages.accounts_box import AccountsBox
 from ppcdesk.ui.pages.base import Page
 from ppcdesk.ui.workers import JobRunner
 
+# What a workspace's role means for the money it shows ("network" alone said little).
+ROLES = {
+    "publisher": "Publisher: you run the ads and the numbers, buyers pay you per call",
+    "buyer": "Buyer: you pay publishers per qualified call",
+    "network": "Network: buyers pay you per call, you pay your publishers",
+}
 US_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
             "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "UTC")
 
@@ -87,9 +93,9 @@ class SettingsPage(Page):
         info, settings, accounts = result
         self.accounts_box.show_accounts(accounts, settings.timezone)
         ws = info.workspace
-        self.name.setText(f"{ws.name}{'  (demo data)' if ws.is_demo else ''}" if ws else
+        self.name.setText(f"{ws.name}{' (demo data)' if ws.is_demo else ''}" if ws else
                           "My workspace")
-        self.role.setText(ws.role.value if ws else "—")
+        self.role.setText(ROLES.get(ws.role.value, ws.role.value) if ws else "—")
         self.database.setText(f"{info.database}  ({info.size_bytes / 1e6:,.1f} MB)")
         self.schema.setText(f"{info.schema_revision} (ppcdesk {info.version})")
         while self.folders.rowCount():
