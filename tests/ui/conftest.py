@@ -62,11 +62,15 @@ def window(qtbot, services: AppServices, ui_settings: QSettings,  # type: ignore
            paths: Paths) -> Iterator[MainWindow]:
     win = MainWindow(services, ui_settings, demo_db=paths.demo_db, main_db=paths.default_db,
                      log_file=paths.log_file)
-    qtbot.addWidget(win)
+    # Not qtbot.addWidget: pytest-qt would close the window before this fixture's teardown,
+    # and a window closed with a job still running asks "Cancel it and quit?" in a modal box,
+    # which nobody answers offscreen (the test run hangs). Stop the jobs first, then close.
     win.show()
     qtbot.waitExposed(win)
     yield win
     win.runner.shutdown()
+    win.close()
+    win.deleteLater()
 
 
 @pytest.fixture(autouse=True)
