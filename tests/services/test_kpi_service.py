@@ -187,13 +187,30 @@ def test_a_cancelled_request_stops_with_cancelled_error(app: AppServices) -> Non
     assert app.kpi.with_unique(quick, lambda: False).counted  # the connection is usable again
 
 
+def test_with_the_demos_dispositions_publishers_rank_by_conversion_rate(
+        app: AppServices) -> None:
+    board = app.kpi.dashboard(MONTH)
+    assert board.current["conversions"]
+    assert board.ranked_by == "conversion_rate"
+    assert board.publishers[-1][0] == "ClickSurge Network"  # its callers rarely buy
+
+
 def test_without_dispositions_conversions_are_unknown_and_publishers_rank_by_rpm(
         app: AppServices) -> None:
-    board = app.kpi.dashboard(MONTH)  # the demo records no dispositions
-    assert board.current["conversions"] is None
-    assert board.current["conversion_rate"] is None
-    assert board.current["cpa"] is None
-    assert board.ranked_by == "rpm"
-    rpms = [rpm for _, _, _, rpm in board.publishers]
-    assert rpms == sorted(rpms, key=lambda v: -(v or 0))
-    assert app.kpi.report(MONTH).rows[0].values["conversion_rate"] is None
+    # The demo's buyers report dispositions; a workspace nobody reviewed in has none.
+    with app.db.write() as conn:
+        kept = conn.exec_driver_sql("SELECT * FROM dispositions ORDER BY id").fetchall()
+        conn.exec_driver_sql("DELETE FROM dispositions")
+    try:
+        board = app.kpi.dashboard(MONTH)
+        assert board.current["conversions"] is None
+        assert board.current["conversion_rate"] is None
+        assert board.current["cpa"] is None
+        assert board.ranked_by == "rpm"
+        rpms = [rpm for _, _, _, rpm in board.publishers]
+        assert rpms == sorted(rpms, key=lambda v: -(v or 0))
+        assert app.kpi.report(MONTH).rows[0].values["conversion_rate"] is None
+    finally:  # the module's other tests share this demo
+        with app.db.write() as conn:
+            conn.exec_driver_sql("INSERT INTO dispositions VALUES (?, ?, ?, ?, ?, ?)",
+                                 [tuple(row) for row in kept])
