@@ -110,7 +110,7 @@ class Wording:
         self._keys: dict[Reason, Callable[[CallFacts, Outcome], tuple[object, ...]]] = {
             Reason.NOT_FINAL: _no_key, Reason.NOT_CONNECTED: _no_key,
             Reason.CALLER_BLOCKED: lambda c, _o: (c.caller,),
-            Reason.GEO_BLOCKED: lambda c, _o: (c.caller, c.caller_state),
+            Reason.GEO_BLOCKED: lambda c, _o: (phone.area_code(c.caller), c.caller_state),
             Reason.GEO_UNKNOWN: lambda c, _o: (c.caller_state,),
             Reason.AFTER_HOURS: self._hours_key,
             Reason.SHORT: lambda c, _o: (c.answered_at is None, c.connected_s, c.duration_s),
@@ -122,16 +122,23 @@ class Wording:
         """The sentence :func:`sentence` stores for ``reason``, one of ``outcome.reasons``."""
         if reason is Reason.DUPLICATE and self.rules.window_s is not None:
             return f"same caller as call #{outcome.duplicate_of}{self._duplicate}"
-        keyed = self._keys.get(reason)
-        if keyed is None:  # MANUAL, and DUPLICATE without a rule: as sentence() says it
+        key = self.key(reason, call, outcome)
+        if key is None:  # MANUAL, and DUPLICATE without a rule: as sentence() says it
             return sentence(reason, self.rules.terms, call, outcome)
-        key = (reason, *keyed(call, outcome))
         text = self._said.get(key)
         if text is None:
             local = self.rules.clock.local(call.started_at)
             ctx = _Context(self.rules, call, outcome, local, reason.flag, None)
             text = self._said[key] = _trace(reason, ctx).sentence
         return text
+
+    def key(self, reason: Reason, call: CallFacts, outcome: Outcome) -> tuple[object, ...] | None:
+        """What the sentence of ``reason`` depends on (equal keys: equal sentences).
+
+        None for a sentence worded for every call (DUPLICATE names the earlier call).
+        """
+        keyed = self._keys.get(reason)
+        return None if keyed is None else (reason, *keyed(call, outcome))
 
     def _hours_key(self, call: CallFacts, _outcome: Outcome) -> tuple[object, ...]:
         """The local minute of the week and whether that day is closed: all _hours reads."""

@@ -22,6 +22,7 @@ a cancel leaves the outcomes as they were.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import compress
 from operator import itemgetter
 
@@ -120,54 +121,91 @@ def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, 
         facts.plan(plan.contract_id, segment)
     stored = {p.contract_id: store.stored_outcomes(conn, p.contract_id, *ranges[p.contract_id])
               for p in todo}
-    unseen = _Unseen(conn, changed_since)
+    unseen = _unseen(conn, [p.contract_id for p in todo], changed_since)
+    adjusted = {p.contract_id: store.latest_adjustments(conn, p.contract_id) for p in todo}
+    for plan, segment in work:
+        facts.prepare(plan.contract_id, segment)
     kept: dict[int, set[int]] = {p.contract_id: set() for p in todo}
-    adjustments: dict[int, Adjusted] = {}
     billed: dict[int, int] = {}  # what this run's buyer contracts bill per call
-    written = removed = 0
-    for index, (plan, segment) in enumerate(work):
-        yield Progress(index, len(work), f"Evaluating {plan.name}")
-        given = billed if _covered(found, ranges, segment) else None
-        outcomes, revenue = run_segment(conn, plan.contract_id, segment, facts, given)
-        if plan.contract_id not in adjustments:
-            adjustments[plan.contract_id] = store.latest_adjustments(conn, plan.contract_id)
-        adjusted = adjustments[plan.contract_id]
-        changed = _changed(outcomes, segment.version_id, stored[plan.contract_id],
-                           unseen.calls(plan.contract_id), adjusted)
-        rows = Rows(plan.contract_id, segment.version_id, segment.terms, now).rows(
-            changed, facts.by_id(segment.start, segment.end), adjusted, revenue)
-        if plan.kind is Counterparty.BUYER:
-            _add_billed(billed, outcomes, rows, adjusted)
-        kept[plan.contract_id].update(map(itemgetter(0), outcomes))
-        written += store.upsert_outcomes(conn, rows)
+    removed = 0
+    writer = _Writer(conn)
+    try:
+        for index, (plan, segment) in enumerate(work):
+            yield Progress(index, len(work), f"Evaluating {plan.name}")
+            given = billed if _covered(found, ranges, segment) else None
+            if given is None:
+                writer.drain()  # run_segment reads the buyers' stored revenue
+            outcomes, revenue = run_segment(conn, plan.contract_id, segment, facts, given)
+            changed = _changed(outcomes, segment.version_id, stored[plan.contract_id],
+                               unseen[plan.contract_id], adjusted[plan.contract_id])
+            rows = Rows(plan.contract_id, segment.version_id, segment.terms, now).rows(
+                changed, facts.by_id(segment.start, segment.end), adjusted[plan.contract_id],
+                revenue)
+            if plan.kind is Counterparty.BUYER:
+                _add_billed(billed, outcomes, rows, adjusted[plan.contract_id])
+            kept[plan.contract_id].update(map(itemgetter(0), outcomes))
+            writer.write(rows)
+        written = writer.drain()
+    finally:
+        writer.close()  # a cancel waits for the statement in flight, then rolls back
     for plan in todo:
         gone = {k[0] for k in stored[plan.contract_id]} - kept[plan.contract_id]
         removed += store.delete_outcomes(conn, plan.contract_id, gone)
     return written, removed
 
 
-class _Unseen:
-    """Per contract, the calls written since its last evaluation (None: never evaluated).
+class _Writer:
+    """Upserts rows on a helper thread while the next contract is evaluated.
 
-    Every stored outcome of any other call was worded from the facts it still has.
+    A SQLite statement releases the GIL while it runs, so writing one contract's rows costs
+    the evaluation of the next almost nothing on a second core. Only this thread uses the
+    connection meanwhile: everything the loop reads was read before it (``Facts.prepare``),
+    and a read of stored outcomes waits for the writes (``drain``).
     """
 
-    def __init__(self, conn: Connection, changed_since: int | None) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.changed_since = changed_since
-        self._since: dict[int, set[int]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ppcdesk-outcomes")
+        self._pending: list[Future[int]] = []
+        self.written = 0
 
-    def calls(self, contract_id: int) -> set[int] | None:
-        state = store.evaluation_state(self.conn, contract_id)
+    def write(self, rows: list[Row]) -> None:
+        if rows:
+            self._pending.append(self._pool.submit(store.upsert_outcomes, self.conn, rows))
+
+    def drain(self) -> int:
+        """Wait for every write so far (raising what one raised); the rows written in all."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            self.written += future.result()
+        return self.written
+
+    def close(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+
+
+def _unseen(conn: Connection, contract_ids: list[int],
+            changed_since: int | None) -> dict[int, set[int] | None]:
+    """Per contract, the calls written since its last evaluation (None: never evaluated).
+
+    Every stored outcome of any other call was worded from the facts the call still has.
+    """
+    found: dict[int, set[int] | None] = {}
+    by_mark: dict[int, set[int]] = {}
+    for contract_id in contract_ids:
+        state = store.evaluation_state(conn, contract_id)
         if state is None:
-            return None
+            found[contract_id] = None
+            continue
         since = state.calls_seen_at
-        if self.changed_since is not None:
-            since = min(since, self.changed_since - 1)
-        found = self._since.get(since)
-        if found is None:
-            found = self._since[since] = store.calls_written_since(self.conn, since)
-        return found
+        if changed_since is not None:
+            since = min(since, changed_since - 1)
+        if since not in by_mark:
+            by_mark[since] = store.calls_written_since(conn, since)
+        found[contract_id] = by_mark[since]
+    return found
 
 
 def _changed(outcomes: list[Outcome], version_id: int, stored: Stored, unseen: set[int] | None,

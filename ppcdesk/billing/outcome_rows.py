@@ -40,6 +40,14 @@ class Rows:
         self.buyer = terms.counterparty is Counterparty.BUYER
         self.wording = explain.Wording(terms)
         self._json: dict[tuple[tuple[str, str], ...], str] = {}
+        self._texts: dict[tuple[object, ...], str] = {}  # a refusal's JSON by its words' key
+        self._fragments: dict[tuple[object, ...], str] = {}
+        # DUPLICATE's sentence is a template around the earlier call's id; its JSON too.
+        window = self.wording.rules.window_s
+        self._duplicate = None if window is None else json.dumps(
+            {"code": Reason.DUPLICATE.value,
+             "text": self.wording.sentence(Reason.DUPLICATE, _ANY_CALL, _ANY_DUPLICATE)},
+            ensure_ascii=False).split(str(_ANY_ID), 1)
 
     def rows(self, outcomes: list[Outcome], calls: Mapping[int, CallFacts],
              adjusted: Adjusted, revenue: Mapping[int, int]) -> list[Row]:
@@ -50,8 +58,13 @@ class Rows:
         buyer = self.buyer
         for outcome in outcomes:
             call_id = outcome[0]
-            if outcome[3] or call_id in adjusted:
+            if call_id in adjusted:
                 add(self.row(calls[call_id], outcome, adjusted.get(call_id), revenue))
+            elif outcome[3]:
+                qualified, amount = int(outcome[1]), outcome[2]
+                add((call_id, contract_id, version_id, qualified if buyer else 0,
+                     0 if buyer else qualified, amount if buyer else 0, 0 if buyer else amount,
+                     self.refusal(calls[call_id], outcome), outcome.flags, outcome[4], now))
             elif buyer:
                 add((call_id, contract_id, version_id, int(outcome[1]), 0, outcome[2], 0, "[]",
                      0, outcome[4], now))
@@ -59,6 +72,36 @@ class Rows:
                 add((call_id, contract_id, version_id, 0, int(outcome[1]), 0, outcome[2], "[]",
                      0, outcome[4], now))
         return found
+
+    def refusal(self, call: CallFacts, outcome: Outcome) -> str:
+        """The reasons JSON of a refused outcome, as :meth:`json` makes it, built from parts.
+
+        ``json.dumps`` of a list is its items' own dumps joined by ", " in brackets, so each
+        reason's item is encoded once per distinct case and a refusal's JSON once per case.
+        """
+        reasons = outcome[3]
+        if len(reasons) == 1:
+            key = self.wording.key(reasons[0], call, outcome)
+            if key is not None:
+                text = self._texts.get(key)
+                if text is None:
+                    text = self._texts[key] = f"[{self._fragment(reasons[0], call, outcome)}]"
+                return text
+        return "[" + ", ".join([self._fragment(r, call, outcome) for r in reasons]) + "]"
+
+    def _fragment(self, reason: Reason, call: CallFacts, outcome: Outcome) -> str:
+        if reason is Reason.DUPLICATE and self._duplicate is not None:
+            head, tail = self._duplicate
+            return f"{head}{outcome.duplicate_of}{tail}"
+        key = self.wording.key(reason, call, outcome)
+        text = None if key is None else self._fragments.get(key)
+        if text is None:
+            text = json.dumps({"code": reason.value,
+                               "text": self.wording.sentence(reason, call, outcome)},
+                              ensure_ascii=False)
+            if key is not None:
+                self._fragments[key] = text
+        return text
 
     def row(self, call: CallFacts, outcome: Outcome, adjusted: Mapping[str, str] | None,
             revenue: Mapping[int, int]) -> Row:
@@ -84,6 +127,12 @@ class Rows:
             if len(self._json) < 100_000:
                 self._json[key] = text
         return text
+
+
+_ANY_ID = 918_273_645_546_372_819  # a marker where DUPLICATE's template takes the call's id
+_ANY_CALL = CallFacts(0, "", 0, 0, 0, None, "", None, None, None, None, final=True)
+_ANY_DUPLICATE = Outcome(0, qualified=False, amount_micros=0, reasons=(Reason.DUPLICATE,),
+                         duplicate_of=_ANY_ID)
 
 
 def outcome_row(contract_id: int, version_id: int, terms: Terms, call: CallFacts,

@@ -47,6 +47,7 @@ class Facts:
         self._by_id: dict[tuple[int, int], dict[int, CallFacts]] = {}
         self._needs: dict[tuple[int, int], tuple[int, set[int]]] = {}  # lookback, contracts
         self._verdicts: dict[tuple[tuple[int, int], int], set[int]] = {}
+        self._lookbacks: dict[tuple[tuple[int, int], int], int] = {}
         # contract -> the kind and ids of the parties of its versions (see parties_of)
         self.parties: dict[int, tuple[str, tuple[int, ...]]] = {}
         self._workspaces: dict[tuple[int, int], tuple[int, engine.Workspace,
@@ -67,13 +68,17 @@ class Facts:
         back, wanted = self._needs.get(key, (lookback, set()))
         if contract_id is not None and needs_verdicts(segment.terms):
             wanted.add(contract_id)
+            own = self._lookbacks.get((key, contract_id), lookback)
+            self._lookbacks[(key, contract_id)] = min(own, lookback)
         self._needs[key] = (min(back, lookback), wanted)
 
     def qualified(self, key: tuple[int, int], contract_id: int) -> set[int]:
         """The calls in the lookback before ``key`` that the contract qualified."""
         found = self._verdicts.get((key, contract_id))
         if found is None:
-            back = self._needs[key][0]
+            # Its own lookback, not the workspace's: a daily cap needs today's verdicts only,
+            # though a monthly cap beside it makes the workspace reach back a month.
+            back = self._lookbacks.get((key, contract_id), self._needs[key][0])
             found = self._verdicts[(key, contract_id)] = store.qualified_calls(
                 self.conn, contract_id, back, key[0], self.parties.get(contract_id))
         return found
@@ -86,6 +91,12 @@ class Facts:
             calls = self.between(start, end)
             found = self._by_id[key] = dict(zip(map(itemgetter(0), calls), calls, strict=True))
         return found
+
+    def prepare(self, contract_id: int | None, segment: Segment) -> None:
+        """Read now whatever ``run_segment`` reads for ``segment`` but the buyers' revenue."""
+        _, history = self.workspace(segment, contract_id)
+        if contract_id is not None and needs_verdicts(segment.terms) and history:
+            self.qualified((segment.start, segment.end), contract_id)
 
     def workspace(self, segment: Segment, contract_id: int | None
                   ) -> tuple[engine.Workspace, list[CallFacts]]:

@@ -7,12 +7,14 @@ once (explain.Wording); every sentence must still be exactly what explain.senten
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 from datetime import date
 
 import pytest
 from ppcdesk.billing import engine, explain
 from ppcdesk.billing.facts import CallFacts
+from ppcdesk.billing.outcome_rows import Rows
 from ppcdesk.billing.terms import (
     BufferBasis,
     Callers,
@@ -87,6 +89,23 @@ def test_every_reason_is_worded_as_explain_says(terms: Terms, seed: int) -> None
                 reason, terms, call, outcome), (call, outcome)
             seen.add(reason)
     assert len(seen) >= 3  # the table really refuses calls for several reasons
+
+
+@pytest.mark.parametrize("terms", [STRICT, LOOSE, PUBLISHER], ids=lambda t: t.name)
+def test_a_refusals_stored_json_is_json_dumps_of_explains_sentences(terms: Terms) -> None:
+    """The job builds each refusal's JSON from cached parts: byte for byte what
+    ``json.dumps`` makes of explain's sentences (so an unchanged re-run rewrites nothing)."""
+    calls = random_calls(4)
+    by_id = {c.id: c for c in calls}
+    rows = Rows(1, 1, terms, 0)
+    refused = [o for o in engine.evaluate(terms, calls) if o.reasons]
+    assert len(refused) > 50
+    for outcome in refused:
+        call = by_id[outcome.call_id]
+        expected = json.dumps([{"code": r.value, "text": explain.sentence(r, terms, call, outcome)}
+                               for r in outcome.reasons], ensure_ascii=False)
+        assert rows.refusal(call, outcome) == expected
+        assert rows.rows([outcome], by_id, {}, {})[0][7] == expected
 
 
 def test_the_strict_contract_words_every_rule() -> None:
