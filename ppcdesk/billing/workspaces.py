@@ -9,6 +9,8 @@ concurrency); no other earlier call can change an outcome in the range.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from functools import lru_cache
 from operator import itemgetter
 
 from sqlalchemy import Connection
@@ -31,6 +33,25 @@ def needs_verdicts(terms: Terms) -> bool:
                 and terms.duplicates.basis is DuplicateBasis.QUALIFIED))
 
 
+def verdicts_from(terms: Terms, start: int) -> int:
+    """How far back the engine counts this contract's verdicts for calls from ``start``.
+
+    Its caps' periods, a day for concurrency, and the duplicate window only when duplicates
+    are of qualified calls: a "connected" duplicate reads the earlier calls, not the verdicts,
+    so a daily cap beside a 30-day window needs today's verdicts, not a month's.
+    """
+    return engine.lookback_start(_counted(terms), start)
+
+
+@lru_cache(maxsize=256)
+def _counted(terms: Terms) -> Terms:
+    """``terms`` without the duplicate window when its verdicts do not matter to it."""
+    duplicates = terms.duplicates
+    if duplicates is None or duplicates.basis is DuplicateBasis.QUALIFIED:
+        return terms
+    return replace(terms, duplicates=None)
+
+
 class Facts:
     """The calls a run reads per range, with the engine workspaces built over them.
 
@@ -46,7 +67,7 @@ class Facts:
         self._calls: dict[tuple[int, int], list[CallFacts]] = {}
         self._by_id: dict[tuple[int, int], dict[int, CallFacts]] = {}
         self._needs: dict[tuple[int, int], tuple[int, set[int]]] = {}  # lookback, contracts
-        self._verdicts: dict[tuple[tuple[int, int], int], set[int]] = {}
+        self._verdicts: dict[tuple[tuple[int, int], int], dict[int, store.FactRow]] = {}
         self._lookbacks: dict[tuple[tuple[int, int], int], int] = {}
         # contract -> the kind and ids of the parties of its versions (see parties_of)
         self.parties: dict[int, tuple[str, tuple[int, ...]]] = {}
@@ -68,12 +89,13 @@ class Facts:
         back, wanted = self._needs.get(key, (lookback, set()))
         if contract_id is not None and needs_verdicts(segment.terms):
             wanted.add(contract_id)
-            own = self._lookbacks.get((key, contract_id), lookback)
-            self._lookbacks[(key, contract_id)] = min(own, lookback)
+            counted = verdicts_from(segment.terms, segment.start)
+            own = self._lookbacks.get((key, contract_id), counted)
+            self._lookbacks[(key, contract_id)] = min(own, counted)
         self._needs[key] = (min(back, lookback), wanted)
 
-    def qualified(self, key: tuple[int, int], contract_id: int) -> set[int]:
-        """The calls in the lookback before ``key`` that the contract qualified."""
+    def qualified(self, key: tuple[int, int], contract_id: int) -> dict[int, store.FactRow]:
+        """The calls in the lookback before ``key`` that the contract qualified, by id."""
         found = self._verdicts.get((key, contract_id))
         if found is None:
             # Its own lookback, not the workspace's: a daily cap needs today's verdicts only,
@@ -107,9 +129,9 @@ class Facts:
         cached = self._workspaces.get(key)
         if cached is not None and cached[0] <= back:
             return cached[1], cached[2]
-        extra: set[int] = set()
+        extra: dict[int, store.FactRow] = {}
         for contract in sorted(wanted):
-            extra |= self.qualified(key, contract)
+            extra.update(self.qualified(key, contract))
         history = (store.load_history(self.conn, back, key[0], key[1], extra, self.known,
                                       CallFacts) if back < key[0] else [])
         found = engine.Workspace(self.between(*key), history)
@@ -146,7 +168,7 @@ def run_segment(conn: Connection, contract_id: int | None, segment: Segment, fac
     workspace, history = facts.workspace(segment, contract_id)
     key = (segment.start, segment.end)
     qualified = (facts.qualified(key, contract_id) if contract_id is not None
-                 and needs_verdicts(terms) and history else set())
+                 and needs_verdicts(terms) and history else {})
     # The engine reads history's verdicts only to count the qualified calls (its workspace
     # already holds every earlier call): the qualified ones are the priors that matter.
     priors = [Prior(c, qualified=True) for c in history if c.id in qualified] \

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -40,7 +41,7 @@ from ppcdesk.storage.contract_store import (
 )
 
 __all__ = [
-    "OUTCOME_COLUMNS", "Adjustment", "EvaluationState", "Names", "StoredOutcome",
+    "OUTCOME_COLUMNS", "Adjustment", "EvaluationState", "FactRow", "Names", "StoredOutcome",
     "StoredVersion", "add_adjustment", "adjustments_of_call", "call_by_sid", "calls_seen_at",
     "calls_written_since", "contract_id", "data_span", "delete_outcomes",
     "delete_outcomes_of", "driver", "ensure_destination", "ensure_named",
@@ -54,6 +55,8 @@ UNSETTLED = frozenset(s.value for s in CallStatus if not s.final)
 MANUAL = int(ReasonFlag.MANUAL)
 CHUNK = 500  # ids per IN (...) list
 T = TypeVar("T")
+FactRow = tuple[Any, ...]  # a call's columns as _FACT_COLUMNS lists them
+_CALL_ORDER = itemgetter(2, 0)  # (started_at, id)
 
 _FACT_COLUMNS = (
     "c.id, c.sid, c.started_at, c.duration_s, c.connected_s, CASE WHEN c.buyer_id IS NOT "
@@ -131,29 +134,25 @@ def _sids(conn: Connection, at: int) -> list[str]:
         "SELECT sid FROM calls WHERE started_at = ? ORDER BY started_at, id", (at,))]
 
 
-def load_history(conn: Connection, lookback: int, start: int, end: int, ids: Iterable[int],
-                 known: Names, make: Callable[..., T]) -> list[T]:
+def load_history(conn: Connection, lookback: int, start: int, end: int,
+                 extra: Mapping[int, FactRow], known: Names, make: Callable[..., T]) -> list[T]:
     """The calls in ``[lookback, start)`` that can matter to calls in ``[start, end)``.
 
     Those of the same callers (a duplicate repeats its own caller), found through the caller
-    index, and the calls named in ``ids`` (the ones a contract qualified, which its caps
-    count); in call order.
+    index, and the rows of ``extra`` (the calls a contract qualified, which its caps count,
+    as :func:`qualified_calls` read them: not read again); in call order.
     """
     if driver(conn).execute("SELECT 1 FROM calls WHERE started_at >= ? AND started_at < ? "
                             "LIMIT 1", (lookback, start)).fetchone() is None:
         return []  # a run from the first call: no earlier call to read (a scan of the range)
-    rows = driver(conn).execute(
+    rows: list[FactRow] = driver(conn).execute(
         f"SELECT {_FACT_COLUMNS} FROM (SELECT DISTINCT caller FROM calls "
         "WHERE started_at >= ? AND started_at < ?) AS r CROSS JOIN calls AS c "
         "ON c.caller = r.caller AND c.started_at >= ? AND c.started_at < ?",
         (start, end, lookback, start)).fetchall()
     have = {row[0] for row in rows}
-    wanted = sorted(set(ids) - have)
-    for part in _chunks(wanted):
-        rows += driver(conn).execute(
-            f"SELECT {_FACT_COLUMNS} FROM calls AS c WHERE c.id IN "
-            f"({', '.join('?' * len(part))})", tuple(part)).fetchall()
-    rows.sort(key=lambda r: (r[2], r[0]))
+    rows += [row for i, row in extra.items() if i not in have and lookback <= row[2] < start]
+    rows.sort(key=_CALL_ORDER)
     campaigns, publishers, buyers = known.campaigns, known.publishers, known.buyers
     return [make(i, sid, at, dur, con, ans, caller, state, campaigns.get(cid),
                  publishers.get(pid), buyers.get(bid), status not in UNSETTLED)
@@ -185,28 +184,31 @@ def first_changed_call(conn: Connection, since: int) -> int | None:
 
 # ---------------------------------------------------------------- outcomes
 def qualified_calls(conn: Connection, contract_id: int, start: int, end: int,
-                    parties: tuple[str, Iterable[int]] | None = None) -> set[int]:
+                    parties: tuple[str, Iterable[int]] | None = None) -> dict[int, FactRow]:
     """The calls in ``[start, end)`` the engine qualified for the contract (caps count them).
 
+    By id, as rows of the facts :func:`load_history` makes (so it does not read them again).
     ``parties``: ("buyer" | "publisher", ids) of every version of the contract, when known:
     its outcomes are only of those parties' calls, so the (party, start) index finds them
-    among a month's calls without reading every other call's outcomes.
+    among a month's calls without reading every other call's outcomes. Each call's verdict
+    comes from the (contract, call, flags) index alone: the outcome rows (their sentences
+    make them wide) are not read, and a call's row only once it qualified.
     """
     qualified = f"AND (o.flags & ~{MANUAL}) = 0"
+    joined = (f"SELECT {_FACT_COLUMNS} FROM calls c CROSS JOIN call_outcomes o INDEXED BY "
+              "ix_call_outcomes_contract_call ON o.contract_id = ? AND o.call_id = c.id ")
     if parties is not None:
         column = "buyer_id" if parties[0] == "buyer" else "publisher_id"
         ids = sorted(set(parties[1]))
         rows = driver(conn).execute(
-            f"SELECT c.id FROM calls c CROSS JOIN call_outcomes o ON o.call_id = c.id "
-            f"AND o.contract_id = ? WHERE c.{column} IN ({', '.join('?' * len(ids))}) "
+            f"{joined}WHERE c.{column} IN ({', '.join('?' * len(ids))}) "
             f"AND c.started_at >= ? AND c.started_at < ? {qualified}",
             (contract_id, *ids, start, end))
     else:
         rows = driver(conn).execute(
-            "SELECT c.id FROM calls c CROSS JOIN call_outcomes o ON o.call_id = c.id "
-            f"AND o.contract_id = ? WHERE c.started_at >= ? AND c.started_at < ? {qualified}",
+            f"{joined}WHERE c.started_at >= ? AND c.started_at < ? {qualified}",
             (contract_id, start, end))
-    return {i for (i,) in rows}
+    return {row[0]: row for row in rows}
 
 
 def stored_outcomes(conn: Connection, contract_id: int, start: int,

@@ -248,7 +248,9 @@ class CallOutcome(Base):
     evaluated_at: Mapped[int] = mapped_column(Epoch)
     __table_args__ = (
         UniqueConstraint("call_id", "contract_id"),
-        Index("ix_call_outcomes_contract_call", "contract_id", "call_id"),
+        # With flags: a contract's earlier verdicts (its caps count them) come from the index
+        # alone, without reading the wide outcome rows (billing_store.qualified_calls).
+        Index("ix_call_outcomes_contract_call", "contract_id", "call_id", "flags"),
     )
 
 

@@ -38,6 +38,10 @@ def _billing_up() -> None:
     # The reasons as ppcdesk.core.reasons.ReasonFlag bits, for SQL that counts them.
     with op.batch_alter_table('call_outcomes') as batch:
         batch.add_column(sa.Column('flags', sa.Integer(), server_default='0', nullable=False))
+    # A contract's earlier verdicts (its caps count them) read from the index alone.
+    op.drop_index('ix_call_outcomes_contract_call', table_name='call_outcomes')
+    op.create_index('ix_call_outcomes_contract_call', 'call_outcomes',
+                    ['contract_id', 'call_id', 'flags'], unique=False)
     # Where each contract's evaluation stands: the version evaluated, the calls seen.
     op.create_table(
         'contract_evaluations',
@@ -62,6 +66,9 @@ def _billing_down() -> None:
     op.drop_index('ix_outcome_adjustments_contract_call', table_name='outcome_adjustments')
     op.drop_index('ix_calls_updated_at', table_name='calls')
     op.drop_table('contract_evaluations')
+    op.drop_index('ix_call_outcomes_contract_call', table_name='call_outcomes')
+    op.create_index('ix_call_outcomes_contract_call', 'call_outcomes',
+                    ['contract_id', 'call_id'], unique=False)
     with op.batch_alter_table('call_outcomes') as batch:
         batch.drop_column('flags')
 
