@@ -58,8 +58,8 @@ class CastIds:
 class Chunk:
     """The rows of calls ``[start, stop)`` of a year, with their legs, recordings and reviews.
 
-    The review rows (DISPOSITION_COLUMNS, NOTE_COLUMNS, REVIEW_COLUMNS) are tuples that name
-    calls by their database id.
+    The review rows (DISPOSITION_COLUMNS, NOTE_COLUMNS, REVIEW_COLUMNS) name calls by their
+    database id.
     """
 
     start: int
@@ -67,9 +67,9 @@ class Chunk:
     calls: FlatRows
     legs: FlatRows
     recordings: FlatRows
-    dispositions: list[tuple[Any, ...]]
-    notes: list[tuple[Any, ...]]
-    reviews: list[tuple[Any, ...]]
+    dispositions: FlatRows
+    notes: FlatRows
+    reviews: FlatRows
 
 
 def _objects(values: Sequence[Any]) -> ObjectArray:
@@ -158,22 +158,21 @@ def chunk(block: CallsBlock, ids: CastIds, updated_at: int, marks: ReviewsBlock,
                  *_review_rows(marks, first_call_id + block.start))
 
 
-def _review_rows(r: ReviewsBlock, first_id: int) -> tuple[list[tuple[Any, ...]], ...]:
+def _review_rows(r: ReviewsBlock, first_id: int) -> tuple[FlatRows, FlatRows, FlatRows]:
     """The dispositions, notes and call_reviews rows of ``r``; call k of it has id first_id + k.
 
-    Few rows (a review per answered call at most), made whole: zip over lists is C loops.
+    Few rows (a review per answered call at most), so made whole, not PIECE at a time.
     """
     sales = _nullable(r.disp_sale_micros, r.disp_sale_micros < 0)
-    dispositions = list(zip((r.disp_call + first_id).tolist(), _CODES[r.disp_code].tolist(),
-                            sales.tolist(), _AUTHORS[r.disp_author].tolist(),
-                            r.disp_at.tolist(), strict=True))
-    notes = list(zip((r.note_call + first_id).tolist(), _NOTES[r.note_text].tolist(),
-                     _AUTHORS[r.note_author].tolist(), r.note_at.tolist(), strict=True))
-    marks = list(zip((r.review_call + first_id).tolist(), r.reviewed_at.tolist(),
-                     _AUTHORS[r.reviewed_by].tolist(), (r.dispute >= 0).astype(int).tolist(),
-                     _DISPUTES[r.dispute + 1].tolist(), r.review_updated_at.tolist(),
-                     strict=True))
-    return dispositions, notes, marks
+    dispositions = _table((r.disp_call + first_id, _CODES[r.disp_code], sales,
+                           _AUTHORS[r.disp_author], r.disp_at), len(r.disp_call))
+    notes = _table((r.note_call + first_id, _NOTES[r.note_text], _AUTHORS[r.note_author],
+                    r.note_at), len(r.note_call))
+    marks = _table((r.review_call + first_id, r.reviewed_at, _AUTHORS[r.reviewed_by],
+                    (r.dispute >= 0).astype(np.int64), _DISPUTES[r.dispute + 1],
+                    r.review_updated_at), len(r.review_call))
+    return (FlatRows(dispositions, len(DISPOSITION_COLUMNS)),
+            FlatRows(notes, len(NOTE_COLUMNS)), FlatRows(marks, len(REVIEW_COLUMNS)))
 
 
 def _piece(block: CallsBlock, ids: CastIds, updated_at: int, lo: int,
