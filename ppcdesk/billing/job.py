@@ -29,7 +29,7 @@ from operator import itemgetter
 from sqlalchemy import Connection
 
 from ppcdesk.billing.facts import Outcome
-from ppcdesk.billing.outcome_rows import Adjusted, Row, Rows, outcome_row
+from ppcdesk.billing.outcome_rows import Adjusted, Row, Rows, forget_phrases, outcome_row
 from ppcdesk.billing.plan import (
     FOREVER,
     NEVER,
@@ -148,6 +148,7 @@ def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, 
         written = writer.drain()
     finally:
         writer.close()  # a cancel waits for the statement in flight, then rolls back
+        forget_phrases()
     for plan in todo:
         gone = {k[0] for k in stored[plan.contract_id]} - kept[plan.contract_id]
         removed += store.delete_outcomes(conn, plan.contract_id, gone)

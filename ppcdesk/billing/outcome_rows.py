@@ -38,10 +38,11 @@ class Rows:
         self.contract_id, self.version_id, self.terms, self.now = (
             contract_id, version_id, terms, now)
         self.buyer = terms.counterparty is Counterparty.BUYER
-        self.wording = explain.Wording(terms)
+        # Shared by every run of these terms in this process: after a sync, the incremental
+        # run words a day of refusals mostly already worded (an hour's after-hours sentence,
+        # a blocked caller's) instead of tracing each case again.
+        self.wording, self._texts, self._fragments = _phrasebook(terms)
         self._json: dict[tuple[tuple[str, str], ...], str] = {}
-        self._texts: dict[tuple[object, ...], str] = {}  # a refusal's JSON by its words' key
-        self._fragments: dict[tuple[object, ...], str] = {}
         # DUPLICATE's sentence is a template around the earlier call's id; its JSON too.
         window = self.wording.rules.window_s
         self._duplicate = None if window is None else json.dumps(
@@ -127,6 +128,35 @@ class Rows:
             if len(self._json) < 100_000:
                 self._json[key] = text
         return text
+
+
+Phrasebook = tuple[explain.Wording, dict[tuple[object, ...], str], dict[tuple[object, ...], str]]
+PHRASES_KEPT = 100_000  # cases kept between runs, all terms together: ~20 MB of sentences
+_BOOKS: dict[Terms, Phrasebook] = {}
+
+
+def _phrasebook(terms: Terms) -> Phrasebook:
+    """The wording of ``terms``, a refusal's JSON by its words' key, and each reason's item.
+
+    Equal terms word equal cases alike, so they are kept from one run to the next (see
+    :func:`forget_phrases`).
+    """
+    book = _BOOKS.get(terms)
+    if book is None:
+        if len(_BOOKS) >= 64:  # many versions edited in one session: start afresh
+            _BOOKS.clear()
+        book = _BOOKS[terms] = (explain.Wording(terms), {}, {})
+    return book
+
+
+def forget_phrases() -> None:
+    """Drop the kept wording if a run left more than PHRASES_KEPT cases (a full run's).
+
+    A day's incremental run keeps its cases for the next sync's; a year's would hold tens
+    of megabytes of sentences in a desktop app for little gain.
+    """
+    if sum(len(b[1]) + len(b[2]) for b in _BOOKS.values()) > PHRASES_KEPT:
+        _BOOKS.clear()
 
 
 _ANY_ID = 918_273_645_546_372_819  # a marker where DUPLICATE's template takes the call's id
