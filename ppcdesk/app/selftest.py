@@ -98,7 +98,11 @@ def check_resources() -> str:
     clips = sorted(p.name for p in folder.glob("clip_*"))
     if len(clips) < 4:
         raise AssertionError(f"demo audio missing in {folder}: found {clips}")
-    return f"{len(clips)} demo clips in {folder}"
+    # The demo workspace sets itself up from this file: a bundle without it has no demo.
+    from ppcdesk.billing.contract_file import load
+
+    contracts = load(resources_dir() / "demo" / "contracts.toml").contracts
+    return f"{len(clips)} demo clips and {len(contracts)} demo contracts in {folder.parent}"
 
 
 def check_keyring() -> str:
