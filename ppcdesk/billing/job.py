@@ -77,12 +77,13 @@ def evaluate_job(db: Database, clock: Clock, *, start: int | None = None,
             return ChangeSet()
         seen = store.calls_seen_at(conn)
         ranges: dict[int, tuple[int, int]] = {}
+        firsts: dict[int, int | None] = {}  # mark -> first changed call (contracts share marks)
         for plan in found:
             if start is not None or end is not None:
                 wanted: tuple[int, int] | None = (
                     span[0] if start is None else start, span[1] if end is None else end)
             elif incremental:
-                wanted = _changed_range(conn, plan, span, changed_since)
+                wanted = _changed_range(conn, plan, span, changed_since, firsts)
             else:
                 wanted = span
             if wanted is not None and wanted[0] < wanted[1]:
@@ -119,8 +120,12 @@ def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, 
             facts.parties[plan.contract_id] = parties
     for plan, segment in work:
         facts.plan(plan.contract_id, segment)
-    stored = {p.contract_id: store.stored_outcomes(conn, p.contract_id, *ranges[p.contract_id])
-              for p in todo}
+    stored: dict[int, Stored] = {}
+    by_range: dict[tuple[int, int], list[int]] = {}
+    for plan in todo:
+        by_range.setdefault(ranges[plan.contract_id], []).append(plan.contract_id)
+    for (lo, hi), ids in by_range.items():  # an incremental run: one range for all
+        stored.update(store.stored_outcomes_of(conn, ids, lo, hi))
     unseen = _unseen(conn, [p.contract_id for p in todo], changed_since)
     adjusted = {p.contract_id: store.latest_adjustments(conn, p.contract_id) for p in todo}
     for plan, segment in work:
@@ -237,15 +242,19 @@ def _add_billed(billed: dict[int, int], outcomes: list[Outcome], rows: list[Row]
 
 
 def _changed_range(conn: Connection, plan: Plan, span: tuple[int, int],
-                   changed_since: int | None) -> tuple[int, int] | None:
+                   changed_since: int | None,
+                   firsts: dict[int, int | None]) -> tuple[int, int] | None:
     state = store.evaluation_state(conn, plan.contract_id)
     if state is None or state.contract_version_id != plan.newest[0]:
         return span
     marks = [state.calls_seen_at] + ([] if changed_since is None else [changed_since - 1])
-    firsts = [f for f in (store.first_changed_call(conn, m) for m in marks) if f is not None]
-    if not firsts:
+    for mark in marks:
+        if mark not in firsts:
+            firsts[mark] = store.first_changed_call(conn, mark)
+    found = [f for f in (firsts[m] for m in marks) if f is not None]
+    if not found:
         return None
-    return local_midnight(min(firsts), plan.newest[1].timezone), span[1]
+    return local_midnight(min(found), plan.newest[1].timezone), span[1]
 
 
 def _share_start(conn: Connection, found: list[Plan],
