@@ -117,3 +117,29 @@ def test_filters_and_sorting_reload_the_log(qtbot, page: CallsPage,  # type: ign
     again = CallsPage(services, page.runner)
     qtbot.addWidget(again)
     assert again.view.isColumnHidden(11)
+
+
+@pytest.mark.qt_log_ignore(*AUDIO_NOISE)
+def test_a_masked_caller_stays_masked_in_the_billing_explanation(
+        qtbot, services: AppServices) -> None:  # type: ignore[no-untyped-def]
+    runner = JobRunner()
+    masked = CallsPage(services, runner, masked=True)
+    qtbot.addWidget(masked)
+    masked.show()
+    qtbot.waitUntil(lambda: masked.counted > 0, timeout=10_000)
+    explained = ""
+    for row in range(40):  # the first call a contract judged by its caller
+        masked.select_row(row)
+        call = masked.model.row(row)
+        assert call is not None
+        qtbot.waitUntil(lambda c=call: masked.detail.detail is not None
+                        and masked.detail.detail.row.call.id == c.call.id
+                        and "version" in masked.detail.explanation.text(), timeout=10_000)
+        explained = masked.detail.explanation.text()
+        if "caller" in explained:
+            break
+    assert "caller" in explained
+    assert call.call.caller not in explained  # E.164, as the engine words it
+    assert call.call.caller[-4:] in explained
+    assert "•" in explained
+    runner.shutdown()

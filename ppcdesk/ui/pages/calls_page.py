@@ -7,6 +7,7 @@ and repaint only their row, so the reviewer keeps their place in a long queue.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,6 +32,7 @@ from ppcdesk.core.model import DispositionCode
 from ppcdesk.core.progress import Progress
 from ppcdesk.services.app_services import AppServices
 from ppcdesk.services.review_service import CallDetail, CallFilter, CallSort, LogRow
+from ppcdesk.ui import format as fmt
 from ppcdesk.ui.models.calls_model import BLOCK, CallsTableModel, log_columns
 from ppcdesk.ui.pages.base import Page, empty_state, make_table, scrolling
 from ppcdesk.ui.pages.calls_filters import FilterBar
@@ -43,6 +45,7 @@ from ppcdesk.ui.views.review_queue import HELP, ReviewQueue
 from ppcdesk.ui.workers import JobRunner
 
 HIDDEN_KEY = "calls/hidden_columns"
+E164 = re.compile(r"\+[1-9]\d{7,14}\b")
 
 
 class CallsPage(Page):
@@ -269,13 +272,18 @@ class CallsPage(Page):
         lines: list[str] = []
         for c in found.contracts:
             lines.append(f"{c.contract} (version {c.version}):")
-            lines += [f"   {'✓' if t.passed else '✗'} {t.sentence}" for t in c.trace
-                      if t.judged]
+            lines += [f"   {'✓' if t.passed else '✗'} {self._numbers(t.sentence)}"
+                      for t in c.trace if t.judged]
             buffer = next((t.values.get("buffer_s") for t in c.trace
                            if c.counterparty_kind == "buyer" and "buffer_s" in t.values), None)
             if isinstance(buffer, int):
                 self.detail.set_buffer(buffer)
         self.detail.set_explanation("\n".join(lines) or "No contract covers this call.")
+
+    def _numbers(self, sentence: str) -> str:
+        """Phone numbers in an explanation as the page shows them: national, and masked when
+        masking is on (the engine words them in E.164, which showed a masked caller whole)."""
+        return E164.sub(lambda m: fmt.phone(m.group(0), masked=self.hiding), sentence)
 
     def _download(self) -> None:
         detail = self.detail.detail
