@@ -111,9 +111,12 @@ class LegsTimeline(QWidget):
         for i, lane in enumerate(self.lanes):
             y = i * ROW_H * 2 + 2
             painter.setPen(QColor("#333"))
+            # A long buyer name is shortened at its end, not cut off at its start.
+            label = painter.fontMetrics().elidedText(lane.label, Qt.TextElideMode.ElideRight,
+                                                     LABEL_W - 6)
             painter.drawText(QRectF(0, y, LABEL_W - 6, ROW_H),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             lane.label)
+                             label)
             for seg in lane.segments:
                 x0 = LABEL_W + width * (seg.start - self.start) / span
                 x1 = LABEL_W + width * (seg.end - self.start) / span
