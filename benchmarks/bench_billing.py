@@ -13,6 +13,12 @@ where the database comes from ``python -m ppcdesk --db /tmp/you/m.sqlite demo --
 (c) the ratio (a) / (b) (the goal: within 3x).
 (d) incremental: one new day of calls (the last day's, copied a day later) is stored, then
     ``evaluate_job(incremental=True)`` brings the outcomes up to date (goal: under 200 ms).
+    The first one words its refusals from scratch: the wording kept between runs
+    (``outcome_rows``) is dropped after a run as large as (a)'s.
+
+A database made before the (contract, call, flags) index of revision 0003 lacks it (the
+revision is already applied): rebuild it with the demo command, or the capped contracts'
+earlier verdicts are read from the outcome rows and (d) is slower.
 
 Everything runs on a copy of the database in a temporary folder, removed at the end.
 """
