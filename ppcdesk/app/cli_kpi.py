@@ -14,9 +14,8 @@ from ppcdesk.config.paths import Paths
 from ppcdesk.core.errors import DataError
 from ppcdesk.core.money import Money, to_micros
 from ppcdesk.kpi import catalog
-from ppcdesk.kpi.catalog import Unit
 from ppcdesk.kpi.queries import Filters, Period
-from ppcdesk.services.kpi_service import KpiReport, Number
+from ppcdesk.services.kpi_service import KpiReport
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -66,25 +65,6 @@ def cmd_kpi(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
             "_text": _text(report)}
 
 
-def show(unit: Unit, value: Number) -> str:
-    """A value as the dashboard shows it; None is n/a."""
-    if value is None:
-        return "n/a"
-    if unit is Unit.MONEY:
-        return Money(int(value)).format()
-    if unit is Unit.RATE:
-        return f"{100 * float(value):.1f}%"
-    if unit is Unit.PERCENT:
-        return f"{float(value):.1f}%"
-    if unit is Unit.MULTIPLE:
-        return f"{float(value):.2f}x"
-    if unit is Unit.SECONDS:
-        return f"{float(value):,.1f} s"
-    if unit is Unit.MINUTES:
-        return f"{float(value):,.1f} min"
-    return f"{int(value):,}"
-
-
 def _text(report: KpiReport) -> str:
     period = report.period
     head = f"KPIs {period.start} to {period.end} ({period.zone})"
@@ -93,7 +73,7 @@ def _text(report: KpiReport) -> str:
         lines = [head]
         for group in catalog.Group:
             lines.append(f"\n{group.value}")
-            lines += [f"  {k.label:<30}{show(k.unit, row.values[k.key]):>18}"
+            lines += [f"  {k.label:<30}{catalog.show(k.unit, row.values[k.key]):>18}"
                       for k in catalog.FIGURES if k.group is group]
         return "\n".join(lines)
     keys = ("total_calls", "answer_rate", "billable_rate", "conversion_rate", "revenue",
@@ -101,7 +81,7 @@ def _text(report: KpiReport) -> str:
     cols = [catalog.BY_KEY[k] for k in keys]
     lines = [f"{head}, by {report.by}",
              f"{report.by:<28}" + "".join(f"{k.label[:14]:>15}" for k in cols)]
-    lines += [f"{r.label[:28]:<28}" + "".join(f"{show(k.unit, r.values[k.key]):>15}"
+    lines += [f"{r.label[:28]:<28}" + "".join(f"{catalog.show(k.unit, r.values[k.key]):>15}"
                                              for k in cols) for r in report.rows]
     lines.append("(--json gives every KPI)")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Final
 
+from ppcdesk.core.money import Money
 from ppcdesk.core.reasons import ReasonFlag
 
 Value = Fraction | None
@@ -41,6 +42,29 @@ class Unit(StrEnum):
     MULTIPLE = "multiple"  # e.g. ROAS 4.0x
     PERCENT = "percent"  # already x100 (ROI %)
     SERIES = "series"  # a breakdown, not one figure
+
+
+def show(unit: Unit, value: float | None) -> str:
+    """A KPI's value as the dashboard and ``ppcdesk kpi`` print it; None is "n/a".
+
+    One place, so a tile and the command line never disagree: ``show(Unit.RATE, 0.75)`` is
+    ``"75.0%"``, ``show(Unit.SECONDS, 247.6)`` is ``"248 s"``, money is micros shown as dollars.
+    """
+    if value is None:
+        return "n/a"
+    if unit is Unit.MONEY:
+        return Money(int(value)).format()
+    if unit is Unit.RATE:
+        return f"{100 * float(value):.1f}%"
+    if unit is Unit.PERCENT:
+        return f"{float(value):.1f}%"
+    if unit is Unit.MULTIPLE:
+        return f"{float(value):.2f}x"
+    if unit is Unit.SECONDS:
+        return f"{float(value):,.0f} s"
+    if unit is Unit.MINUTES:
+        return f"{float(value):,.0f} min"
+    return f"{int(value):,}"
 
 
 class Group(StrEnum):

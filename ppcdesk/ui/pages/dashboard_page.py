@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.progress import CancelledError, Job, Progress
-from ppcdesk.kpi.catalog import BY_KEY, Unit
+from ppcdesk.kpi.catalog import BY_KEY, show
 from ppcdesk.kpi.queries import Filters, Period
 from ppcdesk.services.app_services import AppServices
-from ppcdesk.services.kpi_service import PRESETS, UNIQUE_KEYS, Dashboard, Number
+from ppcdesk.services.kpi_service import PRESETS, UNIQUE_KEYS, Dashboard
 from ppcdesk.ui import format as fmt
 from ppcdesk.ui.charts.kpi_charts import HeatmapChart, HistogramChart, RankingChart, TrendChart
 from ppcdesk.ui.pages.base import Page, scrolling
@@ -44,23 +44,6 @@ from ppcdesk.ui.workers import JobRunner
 TILES = ("total_calls", "unique_callers", "answer_rate", "billable_rate", "conversion_rate",
          "revenue", "profit", "cost_per_call", "rpm", "roas")
 CUSTOM = "custom range"
-
-
-def show(unit: Unit, value: Number) -> str:
-    """A KPI value for a tile; None is "n/a"."""
-    if value is None:
-        return "n/a"
-    if unit is Unit.MONEY:
-        return fmt.money(int(value))
-    if unit is Unit.RATE:
-        return f"{100 * float(value):.1f}%"
-    if unit is Unit.PERCENT:
-        return f"{float(value):.1f}%"
-    if unit is Unit.MULTIPLE:
-        return f"{float(value):.2f}x"
-    if unit in (Unit.SECONDS, Unit.MINUTES):
-        return f"{float(value):,.0f}"
-    return fmt.count(int(value))
 
 
 def change(now: float, before: float) -> tuple[str, int]:
