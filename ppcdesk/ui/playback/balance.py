@@ -13,50 +13,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, Signal
 
 from ppcdesk.recordings.mix import Frames, MixStore
+from ppcdesk.ui.playback.decoding import SampleDecoder, Samples
 
 
-class PcmDecoder(QObject):
-    """Decode ``path`` to interleaved 16-bit samples; ``on_done(frames, rate)`` or an error."""
+class PcmDecoder(SampleDecoder):
+    """Decode ``path`` to 16-bit frames (one row a frame); ``on_done(frames, rate)`` or an error."""
 
     def __init__(self, path: Path, on_done: Callable[[Frames, int], None],
                  on_error: Callable[[str], None], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        from PySide6.QtMultimedia import QAudioDecoder, QAudioFormat
+        super().__init__(path, self._pcm, on_error, parent)
+        self._on_frames = on_done
 
-        self._on_done, self._on_error = on_done, on_error
-        self._chunks: list[Frames] = []
-        self._channels, self._rate = 1, 8000
-        self.decoder = QAudioDecoder(self)
-        wanted = QAudioFormat()
-        wanted.setSampleFormat(QAudioFormat.SampleFormat.Int16)
-        self.decoder.setAudioFormat(wanted)
-        self.decoder.bufferReady.connect(self._buffer)
-        self.decoder.finished.connect(self._finished)
-        self.decoder.error.connect(lambda _e: self._on_error(self.decoder.errorString()))
-        self.decoder.setSource(QUrl.fromLocalFile(str(path)))
-
-    def start(self) -> None:
-        self.decoder.start()
-
-    def _buffer(self) -> None:
-        buffer = self.decoder.read()
-        fmt = buffer.format()
-        self._channels, self._rate = max(1, fmt.channelCount()), fmt.sampleRate()
-        data = bytes(buffer.constData())
-        if fmt.sampleFormat() == fmt.SampleFormat.Int16:
-            self._chunks.append(np.frombuffer(data, dtype=np.int16))
-        elif fmt.sampleFormat() == fmt.SampleFormat.Float:  # a back end that ignored the ask
-            floats = np.frombuffer(data, dtype=np.float32)
-            self._chunks.append(np.clip(floats * 32767, -32768, 32767).astype(np.int16))
-
-    def _finished(self) -> None:
-        samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
-        self._chunks = []
-        usable = samples.size - samples.size % self._channels
-        self._on_done(samples[:usable].reshape(-1, self._channels), self._rate)
+    def _pcm(self, samples: Samples, channels: int, rate: int) -> None:
+        pcm = np.clip(np.round(samples * 32768), -32768, 32767).astype(np.int16)
+        usable = pcm.size - pcm.size % channels
+        self._on_frames(pcm[:usable].reshape(-1, channels), rate)
 
 
 class Balancer(QObject):

@@ -12,51 +12,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ppcdesk.recordings.waveform import Peaks, PeaksStore, peaks_of
+from ppcdesk.ui.playback.decoding import SampleDecoder
 
 
-class PeaksDecoder(QObject):
-    """Decode ``path`` to float samples and hand its peaks to ``on_done`` (or an error)."""
+class PeaksDecoder(SampleDecoder):
+    """Decode ``path`` and hand its peaks to ``on_done`` (or an error to ``on_error``)."""
 
     def __init__(self, path: Path, on_done: Callable[[Peaks], None],
                  on_error: Callable[[str], None], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        from PySide6.QtMultimedia import QAudioDecoder, QAudioFormat
-
-        self._on_done, self._on_error = on_done, on_error
-        self._chunks: list[Peaks] = []
-        self._channels = 1
-        self.decoder = QAudioDecoder(self)
-        wanted = QAudioFormat()
-        wanted.setSampleFormat(QAudioFormat.SampleFormat.Float)
-        self.decoder.setAudioFormat(wanted)
-        self.decoder.bufferReady.connect(self._buffer)
-        self.decoder.finished.connect(self._finished)
-        self.decoder.error.connect(lambda _e: self._on_error(self.decoder.errorString()))
-        self.decoder.setSource(QUrl.fromLocalFile(str(path)))
-
-    def start(self) -> None:
-        self.decoder.start()
-
-    def _buffer(self) -> None:
-        buffer = self.decoder.read()
-        fmt = buffer.format()
-        self._channels = max(1, fmt.channelCount())
-        data = bytes(buffer.constData())
-        if fmt.sampleFormat() == fmt.SampleFormat.Float:
-            self._chunks.append(np.frombuffer(data, dtype=np.float32))
-        elif fmt.sampleFormat() == fmt.SampleFormat.Int16:
-            self._chunks.append((np.frombuffer(data, dtype=np.int16) / 32768).astype(np.float32))
-
-    def _finished(self) -> None:
-        samples = (np.concatenate(self._chunks) if self._chunks
-                   else np.zeros(0, dtype=np.float32))
-        self._chunks = []
-        self._on_done(peaks_of(samples, self._channels))
+        super().__init__(path, lambda samples, channels, _rate: on_done(
+            peaks_of(samples, channels)), on_error, parent)
 
 
 def load_peaks(store: PeaksStore, key: str, path: Path, on_done: Callable[[Peaks], None],
