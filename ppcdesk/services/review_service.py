@@ -138,8 +138,10 @@ class ReviewService:
             # The verdict counts in billing too, in the same transaction (see the function).
             adjusted = billing_queries.adjust_for_disposition(conn, call_id, code, who,
                                                               self._now())
-            started = review_store.started_at_of(conn, call_id)
-            if started is not None:  # conversions and sales feed the dashboard
+            # Conversions and sales feed the dashboard. Each adjustment above already refreshed
+            # the call's hour, disposition included; otherwise refresh it here.
+            started = review_store.started_at_of(conn, call_id) if not adjusted else None
+            if started is not None:
                 refresh_rollups(conn, started, started + 1, calls_added=False)
         if adjusted:
             return ChangeSet.of(Entity.REVIEW, Entity.OUTCOMES, dispositions=1,
