@@ -209,3 +209,92 @@ def lock_holder() -> Iterator[Callable[[Path, str], LockHolder]]:
     yield start
     for holder in holders:
         holder.stop()
+
+
+# ---- PostgreSQL (issue 9): a real server for the tests that run on both back ends ----------
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """A throwaway PostgreSQL server for the whole run (tests/pg_server.py), or a skip.
+
+    ``PPCDESK_TEST_PG=0`` skips the PostgreSQL tests; ``=require`` (``.ci/run``) fails them
+    when the server cannot start instead of skipping, so CI cannot go green without them.
+    """
+    from tests.pg_server import ENV_SKIP, TempServer, find_bindir
+
+    mode = os.environ.get(ENV_SKIP, "")
+    if mode == "0":
+        pytest.skip(f"{ENV_SKIP}=0: PostgreSQL tests switched off")
+    bindir = find_bindir()
+    if bindir is None:
+        if mode == "require":
+            pytest.fail("PostgreSQL binaries not found (Debian: apt-get install postgresql)")
+        pytest.skip("PostgreSQL binaries not found (Debian: apt-get install postgresql)")
+    server = TempServer(bindir)
+    try:
+        server.start()
+    except Exception as exc:
+        server.stop()
+        if mode == "require":
+            raise
+        pytest.skip(f"PostgreSQL would not start: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def _pg_template(pg_server: object) -> str:
+    """A database migrated to the newest schema once, copied for every test that needs one."""
+    from ppcdesk.storage import migrate
+    from ppcdesk.storage.db import Database
+
+    url = pg_server.create_database()  # type: ignore[attr-defined]
+    db = Database(url)
+    try:
+        migrate.upgrade(db)
+    finally:
+        db.dispose()  # a template must have no connection while it is copied
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def pg_url(pg_server: object, _pg_template: str) -> Iterator[str]:
+    """The URL of a fresh, migrated PostgreSQL workspace of this test's own; dropped after."""
+    url = pg_server.create_database(template=_pg_template)  # type: ignore[attr-defined]
+    yield url
+    pg_server.drop_database(url)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def pg_empty_url(pg_server: object) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database (no schema yet); dropped after."""
+    url = pg_server.create_database()  # type: ignore[attr-defined]
+    yield url
+    pg_server.drop_database(url)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated workspace on each back end: a SQLite file's path, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        from ppcdesk.storage import migrate
+        from ppcdesk.storage.db import Database
+
+        path = tmp_path / "workspace.sqlite"
+        db = Database(path)
+        migrate.upgrade(db)
+        db.dispose()
+        return str(path)
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def any_db(db_target: str) -> Iterator[object]:
+    """A migrated ``Database`` on each back end (the test runs once for SQLite, once for PG)."""
+    from ppcdesk.storage.db import Database
+
+    db = Database(db_target)
+    yield db
+    db.dispose()

@@ -12,7 +12,7 @@ from ppcdesk.config.paths import Paths
 from ppcdesk.core.clock import Clock
 from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.services.app_services import AppServices
-from ppcdesk.storage import migrate
+from ppcdesk.storage import dialect, migrate
 from ppcdesk.storage.db import Database
 from ppcdesk.storage.lock import InstanceLock
 
@@ -50,13 +50,47 @@ def setup(home: str | None = None, *, stderr_level: int | None = None) -> Paths:
     return paths
 
 
-def open_workspace(db_path: Path, paths: Paths, *, purpose: str, writable: bool = True,
-                   clock: Clock | None = None) -> OpenWorkspace:
-    """Open (and, when writable, create and migrate) the database at ``db_path``.
+def workspace_target(value: str | Path) -> Path | str:
+    """A --db value: a ``postgresql://`` URL as typed, or a file path (``~`` expanded)."""
+    if dialect.is_url(value):
+        dialect.parse_url(str(value))  # refuse a malformed URL here, with its reason
+        return str(value)
+    return Path(value).expanduser().resolve()
 
-    Writable opens take the one-instance lock first, so a second ppcdesk on the same file
-    learns where the first one is before anything is touched.
+
+def server_password(url: str) -> str | None:
+    """The keyring's password for this PostgreSQL workspace (``ppcdesk workspace login``).
+
+    None when none is stored or no keyring exists: libpq then tries PGPASSWORD and ~/.pgpass.
     """
+    from ppcdesk.config.secrets import KeyringSecretStore
+
+    parsed = dialect.parse_url(url)
+    if parsed.password is not None:
+        return None
+    store = KeyringSecretStore(dialect.KEYRING_SERVICE)
+    if not store.available():
+        return None
+    return store.get(dialect.keyring_user(parsed))
+
+
+def open_database(target: Path | str) -> Database:
+    """A Database for ``target``, with its PostgreSQL password from the keyring."""
+    if isinstance(target, str) and dialect.is_url(target):
+        return Database(target, password=server_password(target))
+    return Database(Path(target))
+
+
+def open_workspace(db_path: Path | str, paths: Paths, *, purpose: str, writable: bool = True,
+                   clock: Clock | None = None) -> OpenWorkspace:
+    """Open (and, when writable, create and migrate) the workspace at ``db_path``.
+
+    ``db_path`` is a SQLite file or a ``postgresql://`` URL. Writable opens of a file take the
+    one-instance lock first, so a second ppcdesk on the same file learns where the first one is
+    before anything is touched; a server's workspace is shared by design and takes none.
+    """
+    if isinstance(db_path, str) and dialect.is_url(db_path):
+        return _open_server(db_path, paths, purpose=purpose, writable=writable, clock=clock)
     db_path = Path(db_path).expanduser().resolve()
     if not writable and not db_path.exists():
         raise NoDatabaseError(f"{db_path} does not exist (open ppcdesk, or run `ppcdesk demo`, "
@@ -81,12 +115,49 @@ def open_workspace(db_path: Path, paths: Paths, *, purpose: str, writable: bool 
     return OpenWorkspace(AppServices(db, paths, clock), lock, taken)
 
 
-def last_database(paths: Paths) -> Path | None:
-    """The workspace the window had open last time, if it still exists."""
+class ServerUnreachableError(PpcdeskError):
+    """A PostgreSQL workspace that could not be reached or refused us."""
+
+
+def _open_server(url: str, paths: Paths, *, purpose: str, writable: bool,
+                 clock: Clock | None) -> OpenWorkspace:
+    from sqlalchemy.exc import OperationalError
+
+    db = open_database(url)
+    try:
+        if writable:
+            migrate.upgrade(db)
+        else:
+            migrate.check(db)
+    except BaseException as exc:
+        db.dispose()
+        cause = exc.__cause__ if isinstance(exc, PpcdeskError) else exc
+        if isinstance(cause, OperationalError):
+            raise ServerUnreachableError(_unreachable(db.display, cause)) from exc
+        raise
+    log.info("opened %s for %s", db.display, purpose)
+    return OpenWorkspace(AppServices(db, paths, clock), None, None)
+
+
+def _unreachable(display: str, exc: Exception) -> str:
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    hint = ""
+    if "password" in reason:
+        hint = (f" Store its password with `ppcdesk workspace login {display}` (kept in the OS "
+                "keyring), or set PGPASSWORD.")
+    elif "does not exist" in reason:
+        hint = " Create the database on the server first (createdb), then open it again."
+    return f"cannot open {display}: {reason}.{hint}"
+
+
+def last_database(paths: Paths) -> Path | str | None:
+    """The workspace the window had open last time, if it still exists (a URL: if it parses)."""
     from ppcdesk.config import settings
 
     try:
         last = settings.load(paths.config).last_database
     except PpcdeskError:
         return None
+    if last and dialect.is_url(last):
+        return last
     return Path(last) if last and Path(last).exists() else None

@@ -50,8 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ppcdesk", parents=[common],
         description="ppcdesk: the pay-per-call desk. With no command, opens the window.")
     parser.add_argument("--version", action="version", version=f"ppcdesk {__version__}")
-    parser.add_argument("--db", type=Path, help="the workspace database (default: the main "
-                        "workspace in the data folder; the demo command: the demo workspace)")
+    parser.add_argument("--db", type=bootstrap.workspace_target, metavar="PATH|URL",
+                        help="the workspace: a database file, or a PostgreSQL URL "
+                        "postgresql://USER@HOST:PORT/DATABASE (default: the main workspace in "
+                        "the data folder; the demo command: the demo workspace)")
     parser.add_argument("--home", help="keep every folder under this one (as PPCDESK_HOME)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr too")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -134,9 +136,9 @@ def main(argv: list[str]) -> int:
 
 
 # ------------------------------------------------------------------ commands
-def _db_path(args: argparse.Namespace, paths: Paths, *, demo: bool = False) -> Path:
+def _db_path(args: argparse.Namespace, paths: Paths, *, demo: bool = False) -> Path | str:
     if args.db is not None:
-        return Path(args.db)
+        return bootstrap.workspace_target(args.db)
     return paths.demo_db if demo else paths.default_db
 
 
@@ -163,9 +165,9 @@ def cmd_demo(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
         workspace.close()
     counts = dict(changes.counts)
     return {
-        "database": str(workspace.db.path), "seed": args.seed, "end": end.isoformat(),
+        "database": workspace.db.display, "seed": args.seed, "end": end.isoformat(),
         "seconds": round(seconds, 2), **counts,
-        "_text": (f"Wrote a demo year ending {end} into {workspace.db.path}:\n"
+        "_text": (f"Wrote a demo year ending {end} into {workspace.db.display}:\n"
                   f"  {counts.get('calls', 0):,} calls, {counts.get('legs', 0):,} forwarded "
                   f"legs, {counts.get('recordings', 0):,} recordings, "
                   f"{counts.get('spend', 0):,} days of media spend ({seconds:.1f} s)"),

@@ -65,7 +65,7 @@ def _days(parser: argparse.ArgumentParser) -> None:
 
 def _open(args: argparse.Namespace, paths: Paths, purpose: str, *,
           writable: bool = True) -> OpenWorkspace:
-    path = Path(args.db) if args.db is not None else paths.default_db
+    path = args.db if args.db is not None else paths.default_db
     return bootstrap.open_workspace(path, paths, purpose=purpose, writable=writable)
 
 

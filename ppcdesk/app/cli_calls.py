@@ -94,7 +94,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _open(args: argparse.Namespace, paths: Paths, purpose: str) -> OpenWorkspace:
-    path = Path(args.db) if args.db is not None else paths.default_db
+    path = args.db if args.db is not None else paths.default_db
     return bootstrap.open_workspace(path, paths, purpose=purpose)
 
 

@@ -15,7 +15,6 @@ import sys
 import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from ppcdesk.app import bootstrap
@@ -68,7 +67,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _open(args: argparse.Namespace, paths: Paths, purpose: str) -> OpenWorkspace:
-    path = Path(args.db) if args.db is not None else paths.default_db
+    path = args.db if args.db is not None else paths.default_db
     return bootstrap.open_workspace(path, paths, purpose=purpose)
 
 
@@ -78,7 +77,7 @@ def _account_id(workspace: OpenWorkspace, sid: str | None) -> int | None:
     for row in workspace.services.accounts():
         if row.account_sid == sid.strip():
             return row.id
-    raise PpcdeskError(f"no account {sid} in {workspace.db.path} (see `ppcdesk account list`)")
+    raise PpcdeskError(f"no account {sid} in {workspace.db.display} (see `ppcdesk account list`)")
 
 
 def _read_secret(what: str) -> str:
@@ -181,7 +180,7 @@ def cmd_sync(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
     for summary in summaries:
         for reason, n in summary.skipped_reasons.items():
             reasons[reason] = reasons.get(reason, 0) + n
-    return {"database": str(workspace.db.path), "seconds": round(seconds, 2), **counts,
+    return {"database": workspace.db.display, "seconds": round(seconds, 2), **counts,
             "skipped_reasons": reasons, "accounts": [asdict(s) for s in summaries],
             "_text": _summary_text(counts, reasons, summaries, seconds)}
 

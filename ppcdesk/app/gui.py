@@ -35,8 +35,12 @@ class GuiController:
         self.ui_settings = QSettings(str(paths.config / "ui.ini"), QSettings.Format.IniFormat)
 
     def open(self, db_path: str | Path, *, generate_demo: bool = False) -> bool:
-        path = Path(db_path).expanduser().resolve()
-        if self.workspace is not None and self.workspace.db.path == path:
+        try:
+            path = bootstrap.workspace_target(db_path)
+        except PpcdeskError as exc:
+            QMessageBox.critical(self.window, "ppcdesk: cannot open the database", str(exc))
+            return self._reopen_previous()
+        if self.workspace is not None and self.workspace.db.target == path:
             return True
         if self.window is not None:
             self.window.runner.shutdown()
@@ -83,7 +87,7 @@ class GuiController:
             self.workspace = None
 
 
-def initial_database(paths: Paths, requested: Path | None) -> Path:
+def initial_database(paths: Paths, requested: Path | str | None) -> Path | str:
     if requested is not None:
         return requested
     last = bootstrap.last_database(paths)
@@ -115,7 +119,7 @@ def no_display() -> bool:
 
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ppcdesk")
-    parser.add_argument("--db", type=Path)
+    parser.add_argument("--db")
     parser.add_argument("--home")
     args, qt_args = parser.parse_known_args(argv)
     if no_display():

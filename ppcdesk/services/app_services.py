@@ -116,10 +116,14 @@ class AppServices:
             ws = repositories.workspace(conn)
             last = repositories.latest_call_at(conn)
             first = conn.exec_driver_sql("SELECT MIN(started_at) FROM calls").scalar_one()
-        size = sum(p.stat().st_size for p in (self.db.path, self.db.path.with_name(
-            self.db.path.name + "-wal")) if p.exists())
+            if self.db.path is None:  # PostgreSQL: the database's size on the server
+                size = int(conn.exec_driver_sql(
+                    "SELECT pg_database_size(current_database())").scalar_one())
+        if self.db.path is not None:
+            size = sum(p.stat().st_size for p in (self.db.path, self.db.path.with_name(
+                self.db.path.name + "-wal")) if p.exists())
         return DatabaseInfo(
-            version=__version__, database=str(self.db.path), size_bytes=size,
+            version=__version__, database=self.db.display, size_bytes=size,
             schema_revision=migrate.current_revision(self.db),
             schema_head=migrate.head_revision(), workspace=ws, counts=counts,
             first_call_at=first, last_call_at=last,

@@ -1,10 +1,16 @@
-"""The database handle: one SQLite file in WAL mode, with one write lane.
+"""The database handle: one SQLite file in WAL mode (or a PostgreSQL database), one write lane.
 
 Reads run on any thread, each on its own pooled connection (WAL lets them run beside a write).
 Writes go through ``Database.write()``, which holds a process-wide lock for the whole transaction
 and opens it with ``BEGIN IMMEDIATE``, so two writers never interleave and SQLite never answers
 "database is locked" half way through a job. The GUI runs every write job on one worker thread
 (the write lane); the CLI simply runs on its main thread.
+
+A workspace on a PostgreSQL server (issue 9) is opened from a ``postgresql://`` URL. Several
+machines write to it at once, so there the lane only orders this process's own writes; the
+server's row locks and the upserts on provider sids keep machines from losing each other's rows.
+The password comes from the OS keyring (or libpq's own PGPASSWORD / ~/.pgpass), never from a
+file of ppcdesk's.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from ppcdesk.storage import dialect
 
 # Pragmas set on every connection: WAL for readers beside the writer, foreign keys enforced,
 # NORMAL sync (durable at checkpoints; WAL stays consistent on power loss), a 64 MB page cache.
@@ -32,40 +41,78 @@ _PRAGMAS = (
 BULK_CACHE_KIB = 262_144  # 256 MB while bulk loading: the 2 MB default halves ingest speed
 
 
-_LANES: dict[Path, threading.RLock] = {}
+_LANES: dict[Path | str, threading.RLock] = {}
 _LANES_GUARD = threading.Lock()
 
 
-def _lane(path: Path) -> threading.RLock:
+def _lane(path: Path | str) -> threading.RLock:
     """The process-wide write lock of one database file, shared by every handle on it.
 
     Two ``Database`` objects on the same file (a page's and a job's, an old workspace still
     closing) must not write at once either: without one lock per file, the second would wait in
     SQLite's busy handler and fail with "database is locked" after ``busy_timeout``.
     """
-    key = path.resolve()
+    key = path.resolve() if isinstance(path, Path) else path
     with _LANES_GUARD:
         return _LANES.setdefault(key, threading.RLock())
 
 
 class Database:
-    """A ppcdesk database file, its engine, and its write lane."""
+    """A ppcdesk database (a SQLite file or a PostgreSQL database), its engine, its write lane."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.url = f"sqlite:///{self.path}"
-        self._write_lock = _lane(self.path)
-        self.engine: Engine = create_engine(self.url, pool_size=4, max_overflow=4)
-        event.listen(self.engine, "connect", _on_connect)
-        event.listen(self.engine, "begin", _on_begin)
+    def __init__(self, target: Path | str, *, password: str | None = None) -> None:
+        """Open ``target``: a file path, or a ``postgresql://`` URL (``password`` if it has none).
+
+        Nothing is connected yet: the first read or write connects.
+        """
+        if dialect.is_url(target):
+            url = dialect.parse_url(str(target))
+            if password is not None and url.password is None:
+                url = url.set(password=password)
+            self.path: Path | None = None
+            self.dialect = "postgresql"
+            self.display = dialect.display(url)
+            self.url = self.display  # for Alembic's config and messages: no password
+            self.sa_url: URL | str = url
+            self._write_lock = _lane(self.display)
+            self.engine: Engine = create_engine(
+                url, pool_size=4, max_overflow=4, pool_pre_ping=True,
+                connect_args={"application_name": "ppcdesk", "connect_timeout": 10})
+            dialect.install_translation(self.engine)
+        else:
+            self.path = Path(target)
+            self.dialect = "sqlite"
+            self.display = str(self.path)
+            self.url = f"sqlite:///{self.path}"
+            self.sa_url = self.url
+            self._write_lock = _lane(self.path)
+            self.engine = create_engine(self.url, pool_size=4, max_overflow=4)
+            event.listen(self.engine, "connect", _on_connect)
+            event.listen(self.engine, "begin", _on_begin)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def target(self) -> Path | str:
+        """What opens this workspace again: the file, or the URL without its password."""
+        return self.path if self.path is not None else self.display
 
     def __repr__(self) -> str:
-        return f"Database({str(self.path)!r})"
+        return f"Database({self.display!r})"
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for queries (a deferred transaction: a consistent snapshot)."""
-        with self.engine.connect() as conn:
+        """A connection for queries, in one transaction that sees one consistent snapshot.
+
+        SQLite's deferred transaction gives that by itself; PostgreSQL's default (read
+        committed) would let a count and the page after it see different commits, so reads
+        there run REPEATABLE READ, read only.
+        """
+        with self.engine.connect() as plain:
+            conn = plain if self.is_sqlite else plain.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True)
             yield conn
             conn.rollback()
 
@@ -78,7 +125,7 @@ class Database:
         """
         with self._write_lock, self.engine.connect() as conn:
             conn.info["immediate"] = True
-            raw = conn.connection.dbapi_connection
+            raw = conn.connection.dbapi_connection if self.is_sqlite else None
             if bulk and raw is not None:
                 raw.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
             try:

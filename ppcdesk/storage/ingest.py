@@ -27,6 +27,8 @@ from typing import Any, overload
 
 from sqlalchemy import Connection
 
+from ppcdesk.storage import dialect
+
 CALL_COLUMNS = (
     "sid", "account_id", "tracking_number_id", "campaign_id", "publisher_id", "caller",
     "caller_state", "called", "status", "direction", "started_at", "ended_at", "duration_s",
@@ -174,11 +176,47 @@ def statement_sizes(count: int, per: int) -> Iterator[int]:
         count -= size
 
 
+# PostgreSQL's protocol caps a statement at 65,535 parameters.
+PG_MAX_PARAMETERS = 65_535
+
+
+@lru_cache(maxsize=64)
+def upsert_sql_pg(table: str, rows: int = 1) -> str:
+    """``upsert_sql`` for psycopg: ``%s`` markers, and IS DISTINCT FROM for SQLite's IS NOT."""
+    return dialect.translate(upsert_sql(table, rows).replace(" IS NOT excluded.",
+                                                             " IS DISTINCT FROM excluded."))
+
+
+def _upsert_pg(conn: Connection, table: str, values: list[Any], width: int) -> int:
+    """The same multi-row upserts on PostgreSQL, through psycopg's cursor in ``conn``'s
+    transaction. Two machines syncing at once upsert the same sids: ON CONFLICT makes the second
+    an update (or nothing), and each batch is in sid order, so two writers take row locks in the
+    same order and cannot deadlock."""
+    raw: Any = conn.connection.dbapi_connection
+    written = start = 0
+    with raw.cursor() as cursor:
+        for size in statement_sizes(len(values) // width, max(1, PG_MAX_PARAMETERS // width)):
+            stop = start + size * width
+            cursor.execute(upsert_sql_pg(table, size), values[start:stop])
+            written += max(0, cursor.rowcount)
+            start = stop
+    return written
+
+
+def _by_sid(values: list[Any], width: int) -> list[Any]:
+    """Rows in sid order, the last of any repeated sid only (as SQLite's upsert would leave
+    it: PostgreSQL refuses to update one row twice in a statement)."""
+    last = {values[r * width]: r for r in range(len(values) // width)}
+    return [v for sid in sorted(last) for v in values[last[sid] * width:(last[sid] + 1) * width]]
+
+
 def _upsert(conn: Connection, table: str, rows: Sequence[Row]) -> int:
     if not rows:
         return 0
     width = len(_TABLES[table][0])
     values = _flatten(rows, width)
+    if conn.dialect.name != "sqlite":
+        return _upsert_pg(conn, table, _by_sid(values, width), width)
     raw = _driver(conn)
     limit = min(MAX_PARAMETERS, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
     written = start = 0

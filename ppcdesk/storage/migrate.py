@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
 
 from ppcdesk import __version__
 from ppcdesk.core.errors import MigrationError, SchemaTooNewError
@@ -72,9 +73,30 @@ def _peek(path: Path) -> tuple[str | None, bool]:
     return revision, bool(tables - {"alembic_version"})
 
 
+# One key for every ppcdesk on the server: two machines opening a workspace at once migrate it
+# one after the other, and the second finds it done (PostgreSQL's DDL is transactional).
+_MIGRATION_LOCK = 0x70706364  # "ppcd"
+
+
+def _peek_server(conn: Connection) -> tuple[str | None, bool]:
+    """The revision and whether any table exists, on a PostgreSQL workspace."""
+    tables = set(inspect(conn).get_table_names())
+    revision = None
+    if "alembic_version" in tables:
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return (None if revision is None else str(revision)), bool(tables - {"alembic_version"})
+
+
+def _peek_db(db: Database) -> tuple[str | None, bool]:
+    if db.path is not None:
+        return _peek(db.path)
+    with db.engine.connect() as conn:
+        return _peek_server(conn)
+
+
 def _too_new(db: Database, current: str) -> SchemaTooNewError:
     return SchemaTooNewError(
-        f"{db.path} was written by a newer ppcdesk (schema {current}); this is ppcdesk "
+        f"{db.display} was written by a newer ppcdesk (schema {current}); this is ppcdesk "
         f"{__version__} (schema {head_revision()}). Install the newer ppcdesk to open it."
     )
 
@@ -85,9 +107,9 @@ def check(db: Database) -> str:
     For read-only opens (``ppcdesk info``): a file this ppcdesk cannot read (newer, someone
     else's, not SQLite, empty) is refused with the same errors ``upgrade`` gives.
     """
-    current, _has_tables = _peek(db.path)
+    current, _has_tables = _peek_db(db)
     if current is None:
-        raise MigrationError(f"{db.path} is not a ppcdesk database (it has no schema revision)")
+        raise MigrationError(f"{db.display} is not a ppcdesk database (it has no schema revision)")
     if current not in known_revisions():
         raise _too_new(db, current)
     return current
@@ -100,23 +122,57 @@ def upgrade(db: Database, backups: Path | None = None) -> str | None:
     is not a ppcdesk database, are refused untouched; a failed upgrade is rolled back and names
     the backup.
     """
+    if db.path is None:
+        _upgrade_server(db)
+        return None
     current, has_tables = _peek(db.path)
     head = head_revision()
     if current == head:
         return None
+    _refuse(db, current, has_tables)
+    taken = backup(db.path, backups, f"before-{head}") if backups and current else None
+    log.info("migrating %s from %s to %s", db.display, current, head)
+    try:
+        with db._write_lock, db.engine.begin() as conn:
+            _run(db, conn)
+    except Exception as exc:
+        where = f"; the database before it is kept at {taken}" if taken else ""
+        raise MigrationError(f"upgrading {db.display} to schema {head} failed: {exc}{where}"
+                             ) from exc
+    return str(taken) if taken else None
+
+
+def _refuse(db: Database, current: str | None, has_tables: bool) -> None:
     if current is not None and current not in known_revisions():
         raise _too_new(db, current)
     if current is None and has_tables:
-        raise MigrationError(f"{db.path} is not a ppcdesk database (it has tables but no schema "
-                             "revision)")
-    taken = backup(db.path, backups, f"before-{head}") if backups and current else None
-    log.info("migrating %s from %s to %s", db.path, current, head)
+        raise MigrationError(f"{db.display} is not a ppcdesk database (it has tables but no "
+                             "schema revision)")
+
+
+def _run(db: Database, conn: Connection) -> None:
     cfg = alembic_config(db)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+def _upgrade_server(db: Database) -> None:
+    """Upgrade a PostgreSQL workspace under the server-wide migration lock.
+
+    No backup file: the server's own tools (pg_dump, its base backups) own that, and a failed
+    upgrade rolls back whole, DDL included.
+    """
+    head = head_revision()
     try:
         with db._write_lock, db.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            current, has_tables = _peek_server(conn)
+            if current == head:
+                return
+            _refuse(db, current, has_tables)
+            log.info("migrating %s from %s to %s", db.display, current, head)
+            _run(db, conn)
+    except MigrationError:
+        raise
     except Exception as exc:
-        where = f"; the database before it is kept at {taken}" if taken else ""
-        raise MigrationError(f"upgrading {db.path} to schema {head} failed: {exc}{where}") from exc
-    return str(taken) if taken else None
+        raise MigrationError(f"upgrading {db.display} to schema {head} failed: {exc}") from exc

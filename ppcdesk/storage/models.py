@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -22,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ppcdesk.storage.dialect import Flag
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -48,7 +49,7 @@ class WorkspaceInfo(Base):
     role: Mapped[str] = mapped_column(String(20))  # publisher | buyer | network
     timezone: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
-    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_demo: Mapped[bool] = mapped_column(Flag, default=False)
     created_at: Mapped[int] = mapped_column(Epoch)
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
@@ -211,7 +212,7 @@ class Contract(Base):
     counterparty_kind: Mapped[str] = mapped_column(String(20))  # buyer | publisher
     buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyers.id"))
     publisher_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id"))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Flag, default=True)
     created_at: Mapped[int] = mapped_column(Epoch)
 
 
@@ -237,8 +238,8 @@ class CallOutcome(Base):
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
     contract_version_id: Mapped[int] = mapped_column(ForeignKey("contract_versions.id"))
-    billable: Mapped[bool] = mapped_column(Boolean)  # buyer contracts: the buyer pays
-    payable: Mapped[bool] = mapped_column(Boolean)  # publisher contracts: we pay
+    billable: Mapped[bool] = mapped_column(Flag)  # buyer contracts: the buyer pays
+    payable: Mapped[bool] = mapped_column(Flag)  # publisher contracts: we pay
     revenue_micros: Mapped[int] = mapped_column(Micros, default=0)
     payout_micros: Mapped[int] = mapped_column(Micros, default=0)
     reasons: Mapped[str] = mapped_column(Text, default="[]")
@@ -515,7 +516,7 @@ class CallReview(Base):
                                          primary_key=True)
     reviewed_at: Mapped[int | None] = mapped_column(Epoch)
     reviewed_by: Mapped[str] = mapped_column(String(100), default="")
-    disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    disputed: Mapped[bool] = mapped_column(Flag, default=False)
     dispute_reason: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[int] = mapped_column(Epoch)
 

@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
         self.demo_badge.setObjectName("demoBadge")
         self.demo_badge.setToolTip("Demo data: a separate database, never mixed with yours")
         self.demo_badge.setVisible(bool(workspace and workspace.is_demo))
-        self.db_label = QLabel(str(self.services.db.path))
+        self.db_label = QLabel(self.services.db.display)
         self.sync_label = QLabel()
         self.job_status = JobStatus(self.runner)
         self.sync_button = QPushButton("Sync now")
@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
             self, "About ppcdesk",
             f"<h3>ppcdesk {__version__}</h3><p>The pay-per-call desk for publishers and buyers: "
             "your calls, recordings and money, on your own computer.</p>"
-            f"<p>Database: {self.services.db.path}<br>Logs: {self.log_file}</p>")
+            f"<p>Database: {self.services.db.display}<br>Logs: {self.log_file}</p>")
 
     def run_job(self, title: str, make_job: Callable[[], Job[Any]]) -> int:
         return self.runner.submit(title, make_job)

@@ -14,8 +14,14 @@ CallRowFactory = Callable[..., tuple[Any, ...]]
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    """A new database file at the newest schema, closed after the test."""
+def db(any_db: Database) -> Database:
+    """A new workspace at the newest schema on each back end: SQLite, then PostgreSQL (issue 9)."""
+    return any_db
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A new database file at the newest schema, for what only SQLite has (WAL, pragmas)."""
     database = Database(tmp_path / "test.sqlite")
     migrate.upgrade(database)
     yield database

@@ -15,7 +15,8 @@ from ppcdesk.storage.db import Database, raw_connect
 THREAD_TIMEOUT = 30  # seconds; only reached when something is broken
 
 
-def test_every_connection_runs_in_wal_mode_with_foreign_keys(db: Database) -> None:
+def test_every_connection_runs_in_wal_mode_with_foreign_keys(sqlite_db: Database) -> None:
+    db = sqlite_db
     with db.read() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
@@ -92,7 +93,7 @@ def test_concurrent_read_modify_write_never_hits_database_is_locked(
     with db.write() as conn:
         conn.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
         conn.exec_driver_sql("INSERT INTO counter VALUES (0)")
-    dbs = [db] * 4 if handles == "one handle" else [Database(db.path) for _ in range(4)]
+    dbs = [db] * 4 if handles == "one handle" else [Database(db.target) for _ in range(4)]
 
     def increment(handle: Database) -> Callable[[], None]:
         def work() -> None:

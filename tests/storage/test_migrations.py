@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from ppcdesk.core.errors import MigrationError, SchemaTooNewError
-from ppcdesk.storage import migrate
+from ppcdesk.storage import dialect, migrate
 from ppcdesk.storage.db import Database
 from ppcdesk.storage.models import Base
 
@@ -36,7 +36,7 @@ def revision_in(path: Path) -> str | None:
 
 def schema_differences(db: Database) -> list[object]:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": dialect.compare_type})
         return list(compare_metadata(context, Base.metadata))
 
 

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from ppcdesk.storage.dialect import compare_type
 from ppcdesk.storage.models import Base
 
 connection = context.config.attributes.get("connection")
@@ -12,7 +13,7 @@ context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     render_as_batch=True,  # SQLite cannot ALTER most things: batch mode copies the table
-    compare_type=True,
+    compare_type=compare_type,
 )
 with context.begin_transaction():
     context.run_migrations()

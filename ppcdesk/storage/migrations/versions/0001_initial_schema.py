@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from ppcdesk.storage.dialect import Flag
+
 revision: str = '0001'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -79,7 +81,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.Column('is_demo', Flag(), nullable=False),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('id = 1', name=op.f('ck_workspace_single_row')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workspace'))
@@ -103,7 +105,7 @@ def upgrade() -> None:
     sa.Column('counterparty_kind', sa.String(length=20), nullable=False),
     sa.Column('buyer_id', sa.Integer(), nullable=True),
     sa.Column('publisher_id', sa.Integer(), nullable=True),
-    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('active', Flag(), nullable=False),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['buyer_id'], ['buyers.id'], name=op.f('fk_contracts_buyer_id_buyers')),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_contracts_campaign_id_campaigns')),
@@ -244,8 +246,8 @@ def upgrade() -> None:
     sa.Column('call_id', sa.Integer(), nullable=False),
     sa.Column('contract_id', sa.Integer(), nullable=False),
     sa.Column('contract_version_id', sa.Integer(), nullable=False),
-    sa.Column('billable', sa.Boolean(), nullable=False),
-    sa.Column('payable', sa.Boolean(), nullable=False),
+    sa.Column('billable', Flag(), nullable=False),
+    sa.Column('payable', Flag(), nullable=False),
     sa.Column('revenue_micros', sa.BigInteger(), nullable=False),
     sa.Column('payout_micros', sa.BigInteger(), nullable=False),
     sa.Column('reasons', sa.Text(), nullable=False),

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from ppcdesk.storage.dialect import Flag
+
 revision: str = '0003'
 down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
@@ -165,7 +167,7 @@ def _review_up() -> None:
         sa.Column('call_id', sa.Integer(), nullable=False),
         sa.Column('reviewed_at', sa.BigInteger(), nullable=True),
         sa.Column('reviewed_by', sa.String(length=100), nullable=False),
-        sa.Column('disputed', sa.Boolean(), nullable=False),
+        sa.Column('disputed', Flag(), nullable=False),
         sa.Column('dispute_reason', sa.Text(), nullable=False),
         sa.Column('updated_at', sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(['call_id'], ['calls.id'], ondelete='CASCADE',
