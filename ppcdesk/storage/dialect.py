@@ -15,6 +15,7 @@ same on both and the SQL stays one text.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import Boolean, Column, Connection, SmallInteger, event
 from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import sqltypes
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ppcdesk.core.errors import PpcdeskError
@@ -79,7 +81,7 @@ def parse_url(target: str) -> URL:
     except Exception as exc:  # sqlalchemy raises ArgumentError with its own wording
         raise BadTargetError(f"{target!r} is not a PostgreSQL URL ({exc}); write "
                              "postgresql://USER@HOST:PORT/DATABASE") from exc
-    if url.get_backend_name() != "postgresql":
+    if url.drivername.lower() not in POSTGRES_SCHEMES:
         raise BadTargetError(f"{target!r}: only postgresql:// URLs are supported")
     if not url.database:
         raise BadTargetError(f"{target!r} names no database: postgresql://USER@HOST/DATABASE")
@@ -88,7 +90,8 @@ def parse_url(target: str) -> URL:
 
 def display(url: URL) -> str:
     """The URL as shown to the user and stored in settings: never with a password."""
-    return url.set(drivername="postgresql", password=None).render_as_string(
+    # URL.set(password=None) means "unchanged"; the tuple's own _replace really drops it.
+    return url._replace(drivername="postgresql", password=None).render_as_string(
         hide_password=False)
 
 
@@ -102,42 +105,34 @@ def translate(sql: str) -> str:
     return _translate(sql)
 
 
+# SQLite's null-safe comparisons, "a IS b" and "a IS NOT b", are spelled IS [NOT] DISTINCT
+# FROM in PostgreSQL; IS [NOT] NULL/TRUE/FALSE/DISTINCT stay as they are.
+_IS_NOT = re.compile(r"\bIS\s+NOT\s+(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.IGNORECASE)
+_IS = re.compile(r"\bIS\s+(?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.IGNORECASE)
+_QUOTED = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*)")
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def _comparisons(text: str) -> str:
+    return _IS.sub("IS NOT DISTINCT FROM ", _IS_NOT.sub("IS DISTINCT FROM ", text))
+
+
 @functools.lru_cache(maxsize=4096)
 def _translate(sql: str) -> str:
-    out: list[str] = []
-    quote = ""
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch == "%":
-            out.append("%%")
-        elif quote:
-            out.append(ch)
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-            out.append(ch)
-        elif ch == "?":
-            out.append("%s")
-        elif (ch == ":" and i + 1 < n and (sql[i + 1].isalpha() or sql[i + 1] == "_")
-              and (i == 0 or sql[i - 1] != ":")):
-            j = i + 1
-            while j < n and (sql[j].isalnum() or sql[j] == "_"):
-                j += 1
-            out.append(f"%({sql[i + 1:j]})s")
-            i = j
-            continue
-        elif ch == "-" and sql.startswith("--", i):
-            end = sql.find("\n", i)
-            end = n if end < 0 else end
-            out.append(sql[i:end].replace("%", "%%"))
-            i = end
-            continue
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
+    parts = _QUOTED.split(sql)
+    for i in range(0, len(parts), 2):  # the even parts are outside quotes and comments
+        text = _comparisons(parts[i].replace("%", "%%")).replace("?", "%s")
+        parts[i] = _NAMED.sub(r"%(\1)s", text)
+    for i in range(1, len(parts), 2):
+        parts[i] = parts[i].replace("%", "%%")
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_comparisons(sql: str) -> str:
+    parts = _QUOTED.split(sql)
+    parts[::2] = [_comparisons(p) for p in parts[::2]]
+    return "".join(parts)
 
 
 def install_translation(engine: Engine) -> None:
@@ -150,6 +145,8 @@ def install_translation(engine: Engine) -> None:
         # reads every % as a marker: translate all driver-level text, parameters or not.
         if context is not None and context.compiled is None:
             return _translate(statement), parameters
+        if context is not None and isinstance(context.compiled.statement, TextClause):
+            return _text_comparisons(statement), parameters  # text(): already %(name)s
         return statement, parameters
 
 
