@@ -105,6 +105,24 @@ def check_resources() -> str:
     return f"{len(clips)} demo clips and {len(contracts)} demo contracts in {folder.parent}"
 
 
+def check_postgresql_driver() -> str:
+    """The driver of shared workspaces loads, with its own libpq (a bundle could miss it)."""
+    import psycopg
+    from sqlalchemy.dialects import postgresql
+
+    from ppcdesk.storage.dialect import translate
+
+    impl = psycopg.pq.__impl__
+    if impl not in {"binary", "c"}:
+        raise AssertionError(f"psycopg runs on its {impl} libpq wrapper, not its own binary one")
+    libpq = psycopg.pq.version()
+    sql = translate("SELECT 1 WHERE x IS ?")
+    if "%s" not in sql or postgresql.dialect.name != "postgresql":
+        raise AssertionError(f"the PostgreSQL rewrite is broken: {sql!r}")
+    return (f"psycopg {psycopg.__version__} ({impl}), libpq "
+            f"{libpq // 10000}.{libpq % 100}")
+
+
 def check_keyring() -> str:
     store = KeyringSecretStore(service="ppcdesk-selftest")
     if not store.available():
@@ -128,6 +146,7 @@ def run_checks(paths: Paths, *, gui: bool = True) -> list[Check]:
             _run("database", lambda: check_database(Path(tmp))),
             _run("phone numbers", check_phone),
             _run("bundled resources", check_resources),
+            _run("postgresql driver", check_postgresql_driver),
             _run("keyring", check_keyring),
         ]
     if gui:
