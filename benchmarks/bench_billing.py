@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import shutil
 import statistics
 import tempfile
@@ -52,15 +53,29 @@ CLOCK = FixedClock(datetime(2030, 1, 1, tzinfo=UTC))
 
 
 def timed(job: Any) -> tuple[float, Any, list[tuple[float, str]]]:
-    """Run a job; return seconds, its result, and when each progress message came."""
+    """Run a job; return seconds, its result, and when each progress message came.
+
+    The CPU seconds of this process meanwhile go to ``CPU`` (the machine may be shared: wall
+    time alone says little about the code).
+    """
     marks: list[tuple[float, str]] = []
+    cpu = time.process_time()
     started = time.perf_counter()
 
     def mark(progress: Progress) -> None:
         marks.append((time.perf_counter() - started, progress.message))
 
     result = run_job(job, on_progress=mark)
+    CPU.append(time.process_time() - cpu)
     return time.perf_counter() - started, result, marks
+
+
+CPU: list[float] = []  # the CPU seconds of each timed run, in order
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min): how shared the timings were."""
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def phases(marks: list[tuple[float, str]], total: float) -> str:
@@ -72,8 +87,10 @@ def phases(marks: list[tuple[float, str]], total: float) -> str:
 def reference(path: Path) -> tuple[float, tuple[int, ...]]:
     conn = raw_connect(path)
     try:
+        cpu = time.process_time()
         started = time.perf_counter()
         row = conn.execute(REFERENCE_SQL).fetchone()
+        CPU.append(time.process_time() - cpu)
         return time.perf_counter() - started, tuple(row)
     finally:
         conn.close()
@@ -112,33 +129,37 @@ def run(source: Path, contracts_file: Path, repeat: int) -> None:
             contracts = conn.exec_driver_sql("SELECT COUNT(*) FROM contracts").scalar_one()
         print(f"{calls:,} calls, {contracts} contracts ({source})")
         fulls, warms, refs = [], [], []
+        full_cpu, ref_cpu = [], []
         for _ in range(repeat):
             with db.write() as conn:
                 conn.exec_driver_sql("DELETE FROM call_outcomes")
                 conn.exec_driver_sql("DELETE FROM contract_evaluations")
             seconds, changes, marks = timed(evaluate_job(db, CLOCK))
             fulls.append(seconds)
-            print(f"(a) full, from empty:    {seconds:6.2f} s  {changes.counts['outcomes']:,} "
-                  f"outcomes written  [{phases(marks, seconds)}]")
+            full_cpu.append(CPU[-1])
+            print(f"(a) full, from empty:    {seconds:6.2f} s (CPU {CPU[-1]:.2f} s)  "
+                  f"{changes.counts['outcomes']:,} outcomes written  "
+                  f"[{phases(marks, seconds)}]  {load()}")
             seconds, changes, _ = timed(evaluate_job(db, CLOCK))
             warms.append(seconds)
-            print(f"    full, nothing moved: {seconds:6.2f} s  {changes.counts['outcomes']:,} "
-                  "rows rewritten")
+            print(f"    full, nothing moved: {seconds:6.2f} s (CPU {CPU[-1]:.2f} s)  "
+                  f"{changes.counts['outcomes']:,} rows rewritten  {load()}")
             seconds, row = reference(path)
             refs.append(seconds)
-            print(f"(b) bare SQL flags:      {seconds:6.2f} s  {row[1]:,} past the buffer, "
-                  f"{row[2]:,} repeats in 30 days")
+            ref_cpu.append(CPU[-1])
+            print(f"(b) bare SQL flags:      {seconds:6.2f} s (CPU {CPU[-1]:.2f} s)  "
+                  f"{row[1]:,} past the buffer, {row[2]:,} repeats in 30 days  {load()}")
         full, warm, ref = (statistics.median(x) for x in (fulls, warms, refs))
         print(f"(c) full / bare SQL: {full / ref:.1f}x (goal: 3x); unchanged re-run "
-              f"{warm / ref:.1f}x")
+              f"{warm / ref:.1f}x; CPU {statistics.median(full_cpu) / statistics.median(ref_cpu):.1f}x")
         incrementals = []
         for _ in range(repeat):
             added = add_a_day(db)
             seconds, changes, marks = timed(evaluate_job(db, CLOCK, incremental=True))
             incrementals.append(seconds)
-            print(f"(d) incremental, one new day ({added:,} calls): {seconds * 1000:6.0f} ms, "
-                  f"{changes.counts['outcomes']:,} outcomes written  "
-                  f"[{phases(marks, seconds)}]")
+            print(f"(d) incremental, one new day ({added:,} calls): {seconds * 1000:6.0f} ms "
+                  f"(CPU {CPU[-1] * 1000:.0f} ms), {changes.counts['outcomes']:,} outcomes "
+                  f"written  [{phases(marks, seconds)}]  {load()}")
         print(f"    median {statistics.median(incrementals) * 1000:.0f} ms (goal: 200 ms)")
         db.dispose()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from ppcdesk.billing.facts import CallFacts, Outcome
 from ppcdesk.billing.rules import (
@@ -293,13 +294,18 @@ _WORDS: dict[Reason, Callable[[_Context, bool], Words]] = {
 }
 
 
+@lru_cache(maxsize=256)
 def zone_label(timezone: str) -> str:
     """``America/Phoenix`` -> ``Phoenix time``."""
     return timezone.rsplit("/", 1)[-1].replace("_", " ") + " time"
 
 
+@lru_cache(maxsize=256)
 def schedule_text(weekly: tuple[tuple[Block, ...], ...]) -> str:
-    """``Mon-Fri 08:00-18:00, Sat 09:00-13:00``: runs of weekdays with the same blocks."""
+    """``Mon-Fri 08:00-18:00, Sat 09:00-13:00``: runs of weekdays with the same blocks.
+
+    Cached: every after-hours sentence of a contract says its whole schedule.
+    """
     parts: list[str] = []
     day = 0
     while day < len(weekly):

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -55,15 +56,22 @@ __all__ = [
 UNSETTLED = frozenset(s.value for s in CallStatus if not s.final)
 MANUAL = int(ReasonFlag.MANUAL)
 CHUNK = 500  # ids per IN (...) list
-T = TypeVar("T")
+R = TypeVar("R", bound=tuple[Any, ...])
 FactRow = tuple[Any, ...]  # a call's columns as _FACT_COLUMNS lists them
 _CALL_ORDER = itemgetter(2, 0)  # (started_at, id)
 
+_UNSETTLED_SQL = ", ".join(f"'{v}'" for v in sorted(UNSETTLED))
+# A call's fields as CallFacts lists them, names joined in (a dict lookup per field and row in
+# Python cost more than SQLite's), so each row becomes a record at C speed (see _records).
 _FACT_COLUMNS = (
     "c.id, c.sid, c.started_at, c.duration_s, c.connected_s, CASE WHEN c.buyer_id IS NOT "
     "NULL THEN c.started_at + COALESCE(c.time_to_answer_s, 0) END, c.caller, c.caller_state, "
-    "c.campaign_id, c.publisher_id, c.buyer_id, c.status")
-_FACTS_SQL = (f"SELECT {_FACT_COLUMNS} FROM calls AS c WHERE c.started_at >= ? "
+    "fm.name, fp.name, fb.name, "
+    f"CASE WHEN c.status IN ({_UNSETTLED_SQL}) THEN 0 ELSE 1 END")
+_NAMES_JOINED = ("LEFT JOIN campaigns fm ON fm.id = c.campaign_id "
+                 "LEFT JOIN publishers fp ON fp.id = c.publisher_id "
+                 "LEFT JOIN buyers fb ON fb.id = c.buyer_id")
+_FACTS_SQL = (f"SELECT {_FACT_COLUMNS} FROM calls AS c {_NAMES_JOINED} WHERE c.started_at >= ? "
               "AND c.started_at < ? ORDER BY c.started_at, c.id")
 
 OUTCOME_COLUMNS = (
@@ -102,25 +110,28 @@ def names(conn: Connection) -> Names:
 
 
 def load_facts(conn: Connection, start: int, end: int, known: Names,
-               make: Callable[..., T]) -> list[T]:
+               make: type[R]) -> list[R]:
     """Every call started in ``[start, end)``, in call order (start time, then id).
 
-    ``make`` builds one record from the billing engine's fields (``CallFacts``: storage sits
+    ``make`` is the record type of the billing engine's fields (``CallFacts``: storage sits
     below billing and does not import it): id, sid, started_at, duration_s, connected_s,
-    answered_at, caller, caller_state, campaign, publisher, buyer, final.
+    answered_at, caller, caller_state, campaign, publisher, buyer, final (1 or 0).
+    ``known``: the names of the ids (the SQL joins them in; kept for the callers' sake).
     """
-    campaigns, publishers, buyers = known.campaigns, known.publishers, known.buyers
+    del known
     cursor = driver(conn).execute(_FACTS_SQL, (start, end))
-    unsettled = UNSETTLED
     try:
-        return [make(i, sid, at, dur, con, ans, caller, state, campaigns.get(cid),
-                          publishers.get(pid), buyers.get(bid), status not in unsettled)
-                for i, sid, at, dur, con, ans, caller, state, cid, pid, bid, status in cursor]
+        return _records(make, cursor)
     finally:
         cursor.close()
 
 
-def call_by_sid(conn: Connection, sid: str, known: Names, make: Callable[..., T]) -> T | None:
+def _records(make: type[R], rows: Iterable[FactRow]) -> list[R]:
+    """``make`` records of fact rows, without a Python call per row."""
+    return list(map(tuple.__new__, repeat(make), rows))
+
+
+def call_by_sid(conn: Connection, sid: str, known: Names, make: type[R]) -> R | None:
     row = conn.exec_driver_sql("SELECT started_at FROM calls WHERE sid = ?", (sid,)).first()
     if row is None:
         return None
@@ -136,28 +147,26 @@ def _sids(conn: Connection, at: int) -> list[str]:
 
 
 def load_history(conn: Connection, lookback: int, start: int, end: int,
-                 extra: Mapping[int, FactRow], known: Names, make: Callable[..., T]) -> list[T]:
+                 extra: Mapping[int, FactRow], known: Names, make: type[R]) -> list[R]:
     """The calls in ``[lookback, start)`` that can matter to calls in ``[start, end)``.
 
     Those of the same callers (a duplicate repeats its own caller), found through the caller
     index, and the rows of ``extra`` (the calls a contract qualified, which its caps count,
     as :func:`qualified_calls` read them: not read again); in call order.
     """
+    del known  # the names are joined in
     if driver(conn).execute("SELECT 1 FROM calls WHERE started_at >= ? AND started_at < ? "
                             "LIMIT 1", (lookback, start)).fetchone() is None:
         return []  # a run from the first call: no earlier call to read (a scan of the range)
     rows: list[FactRow] = driver(conn).execute(
         f"SELECT {_FACT_COLUMNS} FROM (SELECT DISTINCT caller FROM calls "
         "WHERE started_at >= ? AND started_at < ?) AS r CROSS JOIN calls AS c "
-        "ON c.caller = r.caller AND c.started_at >= ? AND c.started_at < ?",
+        f"ON c.caller = r.caller AND c.started_at >= ? AND c.started_at < ? {_NAMES_JOINED}",
         (start, end, lookback, start)).fetchall()
     have = {row[0] for row in rows}
     rows += [row for i, row in extra.items() if i not in have and lookback <= row[2] < start]
     rows.sort(key=_CALL_ORDER)
-    campaigns, publishers, buyers = known.campaigns, known.publishers, known.buyers
-    return [make(i, sid, at, dur, con, ans, caller, state, campaigns.get(cid),
-                 publishers.get(pid), buyers.get(bid), status not in UNSETTLED)
-            for i, sid, at, dur, con, ans, caller, state, cid, pid, bid, status in rows]
+    return _records(make, rows)
 
 
 def data_span(conn: Connection) -> tuple[int, int] | None:
@@ -197,7 +206,8 @@ def qualified_calls(conn: Connection, contract_id: int, start: int, end: int,
     """
     qualified = f"AND (o.flags & ~{MANUAL}) = 0"
     joined = (f"SELECT {_FACT_COLUMNS} FROM calls c CROSS JOIN call_outcomes o INDEXED BY "
-              "ix_call_outcomes_contract_call ON o.contract_id = ? AND o.call_id = c.id ")
+              "ix_call_outcomes_contract_call ON o.contract_id = ? AND o.call_id = c.id "
+              f"{_NAMES_JOINED} ")
     if parties is not None:
         column = "buyer_id" if parties[0] == "buyer" else "publisher_id"
         ids = sorted(set(parties[1]))

@@ -12,7 +12,7 @@ import random
 from datetime import date
 
 import pytest
-from ppcdesk.billing import engine, explain
+from ppcdesk.billing import engine, explain, outcome_rows
 from ppcdesk.billing.facts import CallFacts
 from ppcdesk.billing.outcome_rows import Rows
 from ppcdesk.billing.terms import (
@@ -92,20 +92,24 @@ def test_every_reason_is_worded_as_explain_says(terms: Terms, seed: int) -> None
 
 
 @pytest.mark.parametrize("terms", [STRICT, LOOSE, PUBLISHER], ids=lambda t: t.name)
-def test_a_refusals_stored_json_is_json_dumps_of_explains_sentences(terms: Terms) -> None:
+def test_a_refusals_stored_json_is_json_dumps_of_explains_sentences(
+        terms: Terms, monkeypatch: pytest.MonkeyPatch) -> None:
     """The job builds each refusal's JSON from cached parts: byte for byte what
     ``json.dumps`` makes of explain's sentences (so an unchanged re-run rewrites nothing)."""
+    monkeypatch.setattr(outcome_rows, "_BOOKS", {})  # nothing worded by an earlier test
     calls = random_calls(4)
     by_id = {c.id: c for c in calls}
     rows = Rows(1, 1, terms, 0)
     refused = [o for o in engine.evaluate(terms, calls) if o.reasons]
     assert len(refused) > 50
-    for outcome in refused:
-        call = by_id[outcome.call_id]
-        expected = json.dumps([{"code": r.value, "text": explain.sentence(r, terms, call, outcome)}
-                               for r in outcome.reasons], ensure_ascii=False)
-        assert rows.refusal(call, outcome) == expected
-        assert rows.rows([outcome], by_id, {}, {})[0][7] == expected
+    expected = [json.dumps([{"code": r.value,
+                             "text": explain.sentence(r, terms, by_id[o.call_id], o)}
+                            for r in o.reasons], ensure_ascii=False) for o in refused]
+    # All at once, as the job builds them: grouped by reasons, each case worded once.
+    assert [r[7] for r in rows.rows(refused, by_id, {}, {})] == expected
+    for outcome, text in zip(refused, expected, strict=True):
+        assert rows.refusal(by_id[outcome.call_id], outcome) == text
+        assert rows.rows([outcome], by_id, {}, {})[0][7] == text
 
 
 def test_the_strict_contract_words_every_rule() -> None:
