@@ -3,6 +3,11 @@
 Our side is fetched for the partner's callers only (``json_each`` over the callers of their
 lines, then the ``(caller, started_at)`` index), so a 100,000-line report against a million
 calls reads the calls that could match, not the whole year.
+
+On PostgreSQL (issue 9) the same reads take the lines' probes as arrays (``unnest``, ``= ANY``)
+and plain joins: SQLite's ``CROSS JOIN ... ON`` (its way to fix the join order) is not
+PostgreSQL syntax, and PostgreSQL's planner needs no such hint. The bulk reads and writes go
+through the driver's cursor on both (``Cursorish`` on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ppcdesk.core.errors import PpcdeskError
+from ppcdesk.storage import dialect
 
 Row = tuple[Any, ...]
 _ROW_COLUMNS = ("import_id", "line", "started_at", "caller", "duration_s", "amount_micros",
@@ -36,11 +42,19 @@ class Party:
     name: str
 
 
-def _driver(conn: Connection) -> sqlite3.Connection:
+def _driver(conn: Connection) -> sqlite3.Connection | dialect.Cursorish:
+    """The driver under ``conn``: tuples at C speed (SQLAlchemy's rows cost ~15 us each)."""
+    if not dialect.is_sqlite(conn):
+        return dialect.Cursorish(conn)
     raw: object = conn.connection.dbapi_connection
     if not isinstance(raw, sqlite3.Connection):
         raise TypeError(f"recon needs the sqlite3 driver, not {type(raw).__name__}")
     return raw
+
+
+def _fixed_join(conn: Connection) -> str:
+    """SQLite's CROSS JOIN keeps the tables in the order written; PostgreSQL plans its own."""
+    return "CROSS JOIN" if dialect.is_sqlite(conn) else "JOIN"
 
 
 # ---------------------------------------------------------------- partners and presets
@@ -127,30 +141,54 @@ def local_calls(conn: Connection, probes: Iterable[tuple[str, int]], ids: Iterab
     SID or a forwarded leg's)."""
     found: dict[int, Row] = {}
     # The driver's cursor: SQLAlchemy's row objects cost ~15 us a row, a million is seconds.
-    raw = _driver(conn)
-    # One seek per probe into ix_calls_caller_started (CROSS JOIN keeps the probes outside):
-    # only the calls near their lines, not every call of every caller in the period.
-    cursor = raw.execute(
-        "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid "
-        "FROM json_each(?1) AS j CROSS JOIN calls AS c "
-        "ON c.caller = json_extract(j.value, '$[0]') AND c.started_at BETWEEN "
-        "json_extract(j.value, '$[1]') - ?2 AND json_extract(j.value, '$[1]') + ?2",
-        (json.dumps(list(set(probes))), reach))  # sorting them first buys SQLite nothing
+    cursor, by_id = (_local_sqlite(_driver(conn), probes, ids, reach) if dialect.is_sqlite(conn)
+                     else _local_postgresql(dialect.Cursorish(conn), probes, ids, reach))
     for cid, at, caller, duration, connected, sid in cursor:
         found[cid] = (cid, at, caller, duration, connected, (sid,))
-    wanted = json.dumps(sorted(set(ids)))
-    by_id = raw.execute(
-        "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid, c.sid "
-        "FROM calls c WHERE c.sid IN (SELECT value FROM json_each(?1)) UNION ALL "
-        "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid, l.sid "
-        "FROM call_legs l JOIN calls c ON c.sid = l.call_sid "
-        "WHERE l.sid IN (SELECT value FROM json_each(?1))", (wanted,))
     for cid, at, caller, duration, connected, sid, known in by_id:
         before = found.get(cid)
         names: tuple[str, ...] = before[5] if before is not None else (sid,)
         found[cid] = (cid, at, caller, duration, connected,
                       names + ((known,) if known not in names else ()))
     return sorted(found.values(), key=itemgetter(1, 0))
+
+
+_BY_ID = (
+    "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid, c.sid "
+    "FROM calls c WHERE c.sid {in_ids} UNION ALL "
+    "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid, l.sid "
+    "FROM call_legs l JOIN calls c ON c.sid = l.call_sid WHERE l.sid {in_ids}")
+
+
+def _local_sqlite(raw: Any, probes: Iterable[tuple[str, int]], ids: Iterable[str],
+                  reach: int) -> tuple[Iterable[Row], Iterable[Row]]:
+    # One seek per probe into ix_calls_caller_started (CROSS JOIN keeps the probes outside):
+    # only the calls near their lines, not every call of every caller in the period.
+    near = raw.execute(
+        "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid "
+        "FROM json_each(?1) AS j CROSS JOIN calls AS c "
+        "ON c.caller = json_extract(j.value, '$[0]') AND c.started_at BETWEEN "
+        "json_extract(j.value, '$[1]') - ?2 AND json_extract(j.value, '$[1]') + ?2",
+        (json.dumps(list(set(probes))), reach))  # sorting them first buys SQLite nothing
+    by_id = raw.execute(_BY_ID.format(in_ids="IN (SELECT value FROM json_each(?1))"),
+                        (json.dumps(sorted(set(ids))),))
+    return near, by_id
+
+
+def _local_postgresql(raw: dialect.Cursorish, probes: Iterable[tuple[str, int]],
+                      ids: Iterable[str], reach: int) -> tuple[Iterable[Row], Iterable[Row]]:
+    # The probes as two arrays side by side (unnest keeps them paired): the planner picks a
+    # seek per probe into ix_calls_caller_started or one hash join, whichever is cheaper.
+    pairs = set(probes)
+    near = raw.execute(
+        "SELECT c.id, c.started_at, c.caller, c.duration_s, c.connected_s, c.sid "
+        "FROM unnest(CAST(? AS text[]), CAST(? AS bigint[])) AS j (caller, at) "
+        "JOIN calls AS c ON c.caller = j.caller AND c.started_at BETWEEN j.at - ? "
+        "AND j.at + ?", ([p[0] for p in pairs], [p[1] for p in pairs], reach, reach)).fetchall()
+    wanted = sorted(set(ids))
+    by_id = raw.execute(_BY_ID.format(in_ids="= ANY(CAST(? AS text[]))"),
+                        (wanted, wanted)).fetchall()
+    return near, by_id
 
 
 def outcomes(conn: Connection, who: Party, start: int, end: int) -> list[Row]:
@@ -162,11 +200,12 @@ def outcomes(conn: Connection, who: Party, start: int, end: int) -> list[Row]:
     """
     amount, decided = (("revenue_micros", "billable") if who.kind == "buyer"
                        else ("payout_micros", "payable"))
+    join = _fixed_join(conn)
     return _driver(conn).execute(
         f"SELECT c.id, c.sid, c.caller, c.started_at, o.{decided}, "
-        f"CASE WHEN o.{decided} THEN o.{amount} ELSE 0 END, o.flags "
-        "FROM contracts k CROSS JOIN call_outcomes o ON o.contract_id = k.id "
-        "CROSS JOIN calls c ON c.id = o.call_id "
+        f"CASE WHEN o.{decided} = 1 THEN o.{amount} ELSE 0 END, o.flags "
+        f"FROM contracts k {join} call_outcomes o ON o.contract_id = k.id "
+        f"{join} calls c ON c.id = o.call_id "
         f"WHERE k.counterparty_kind = ? AND k.{who.kind}_id = ? "
         "AND c.started_at >= ? AND c.started_at < ?", (who.kind, who.id, start, end)).fetchall()
 
@@ -232,8 +271,8 @@ def call_start(conn: Connection, call_id: int) -> int | None:
 
 def call_by_sid(conn: Connection, sid: str) -> int | None:
     found = conn.exec_driver_sql(
-        "SELECT id FROM calls WHERE sid = ?1 UNION ALL SELECT c.id FROM call_legs l "
-        "JOIN calls c ON c.sid = l.call_sid WHERE l.sid = ?1 LIMIT 1", (sid,)).scalar()
+        "SELECT id FROM calls WHERE sid = ? UNION ALL SELECT c.id FROM call_legs l "
+        "JOIN calls c ON c.sid = l.call_sid WHERE l.sid = ? LIMIT 1", (sid, sid)).scalar()
     return None if found is None else int(found)
 
 
@@ -243,13 +282,17 @@ def statement_rows(conn: Connection, who: Party, start: int, end: int) -> list[R
     [start, end) that a contract with ``who`` billed (buyer) or pays (publisher)."""
     amount, decided = (("revenue_micros", "billable") if who.kind == "buyer"
                        else ("payout_micros", "payable"))
+    join = _fixed_join(conn)
+    # Grouped by the campaign's name too: PostgreSQL takes calls' columns as given by c.id
+    # (its key) but not a joined table's. SUM of BIGINT is NUMERIC there: cast back.
     return _driver(conn).execute(
         f"SELECT c.sid, c.started_at, c.caller, cp.name, c.duration_s, c.connected_s, "
-        f"SUM(o.{amount}) FROM contracts k CROSS JOIN call_outcomes o ON o.contract_id = k.id "
-        "CROSS JOIN calls c ON c.id = o.call_id "
+        f"CAST(SUM(o.{amount}) AS BIGINT) FROM contracts k {join} call_outcomes o "
+        f"ON o.contract_id = k.id {join} calls c ON c.id = o.call_id "
         "LEFT JOIN campaigns cp ON cp.id = c.campaign_id "
-        f"WHERE k.counterparty_kind = ? AND k.{who.kind}_id = ? AND o.{decided} "
-        "AND c.started_at >= ? AND c.started_at < ? GROUP BY c.id ORDER BY c.started_at, c.id",
+        f"WHERE k.counterparty_kind = ? AND k.{who.kind}_id = ? AND o.{decided} = 1 "
+        "AND c.started_at >= ? AND c.started_at < ? GROUP BY c.id, cp.name "
+        "ORDER BY c.started_at, c.id",
         (who.kind, who.id, start, end)).fetchall()
 
 

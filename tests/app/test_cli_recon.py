@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from ppcdesk.app import cli
-from ppcdesk.storage import migrate
 from ppcdesk.storage.db import Database
 
 T = int(datetime(2026, 3, 2, 15, tzinfo=UTC).timestamp())  # 10:00 in New York
@@ -23,10 +22,9 @@ from recon_support import add_buyer_contract, apply_rule  # noqa: E402
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "w.sqlite"
-    db = Database(path)
-    migrate.upgrade(db)
+def target(db_target: str) -> str:
+    """A workspace with buyer Acme Health and three billable calls, on each back end."""
+    db = Database(db_target)
     with db.write() as conn:
         conn.exec_driver_sql("INSERT INTO workspace (id, name, role, timezone, currency, "
                              "is_demo, created_at) VALUES (1, 'Desk', 'publisher', "
@@ -41,7 +39,7 @@ def db_path(tmp_path: Path) -> Path:
                 (f"CA{i}", f"+1602555010{i}", T + i * 600))
     apply_rule(db, add_buyer_contract(db, 1), 1)  # all three billable at $25
     db.dispose()
-    return path
+    return db_target
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, Any]:
@@ -57,7 +55,7 @@ def _when(i: int) -> str:
     return datetime.fromtimestamp(T + i * 600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_import_reconcile_dispute(db_path: Path, tmp_path: Path,
+def test_import_reconcile_dispute(target: str, tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     report = tmp_path / "acme.csv"
     report.write_text("call_id,caller,started_at,duration,amount,status,campaign\n"
@@ -65,7 +63,7 @@ def test_import_reconcile_dispute(db_path: Path, tmp_path: Path,
                       f",(602) 555-0102,{_when(2)},118,$20.00,paid,A\n"
                       f",602-555-0109,{_when(2)},100,$25.00,paid,A\n"
                       f",6025550103,not a date,120,$25.00,paid,A\n", encoding="utf-8")
-    db = ("--db", db_path)
+    db = ("--db", target)
     code, text = run(capsys, *db, "reports", "import", report, "--preset", "generic-iso",
                      "--partner", "acme health")
     assert code == 1
@@ -93,35 +91,35 @@ def test_import_reconcile_dispute(db_path: Path, tmp_path: Path,
     assert "Claimed $25.00, recovered $0.00; 1 open" in text
 
 
-def test_reconcile_names_an_unknown_partner(db_path: Path,
+def test_reconcile_names_an_unknown_partner(target: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    code, text = run(capsys, "--db", db_path, "reconcile", "--partner", "Nobody", "--from",
+    code, text = run(capsys, "--db", target, "reconcile", "--partner", "Nobody", "--from",
                      "2026-03-01", "--to", "2026-03-31")
     assert code == 1
     assert "no buyer or publisher named 'Nobody' (there are: Acme Health)" in text
 
 
-def test_disputes_evidence_needs_a_dispute_or_a_call(db_path: Path,
+def test_disputes_evidence_needs_a_dispute_or_a_call(target: str,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    code, text = run(capsys, "--db", db_path, "disputes", "evidence", "--out", "x")
+    code, text = run(capsys, "--db", target, "disputes", "evidence", "--out", "x")
     assert (code, "name a dispute (ID) or a call (--call SID)" in text) == (1, True)
-    code, out = run(capsys, "--db", db_path, "disputes", "open", "--partner", "Acme Health",
+    code, out = run(capsys, "--db", target, "disputes", "open", "--partner", "Acme Health",
                     "--claim", "25.00", "--reason", "a line we never saw", "--json")
-    code, text = run(capsys, "--db", db_path, "disputes", "evidence", str(out["dispute"]["id"]),
+    code, text = run(capsys, "--db", target, "disputes", "evidence", str(out["dispute"]["id"]),
                      "--out", "x")
     assert code == 1
     assert "is about no call of ours" in text
 
 
-def test_disputes_evidence_writes_a_checked_packet(db_path: Path, tmp_path: Path,
+def test_disputes_evidence_writes_a_checked_packet(target: str, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(capsys, "--db", db_path, "disputes", "open", "--partner", "Acme Health",
+    code, out = run(capsys, "--db", target, "disputes", "open", "--partner", "Acme Health",
                     "--call", "CA2", "--claim", "25.00", "--reason", "not paid", "--json")
     assert code == 0
     # The PDF needs Qt, which this process may have blocked: run the command as a user does.
     folder = tmp_path / "packet"
     done = subprocess.run(
-        [sys.executable, "-m", "ppcdesk", "--db", str(db_path), "disputes", "evidence",
+        [sys.executable, "-m", "ppcdesk", "--db", str(target), "disputes", "evidence",
          str(out["dispute"]["id"]), "--out", str(folder), "--zip", "--json"],
         capture_output=True, text=True, check=False, timeout=120,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})

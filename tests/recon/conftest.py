@@ -1,18 +1,12 @@
-"""Recon fixtures: a migrated database in a temporary file."""
+"""Recon fixtures: a migrated workspace on each back end (SQLite file, PostgreSQL database)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from ppcdesk.storage import migrate
 from ppcdesk.storage.db import Database
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(tmp_path / "recon.sqlite")
-    migrate.upgrade(database)
-    yield database
-    database.dispose()
+def db(any_db: Database) -> Database:
+    """The workspace of one test; every test using it runs on SQLite and on PostgreSQL."""
+    return any_db

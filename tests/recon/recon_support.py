@@ -58,13 +58,13 @@ def apply_rule(database: Database, contract_id: int, buyer_id: int) -> int:
         conn.exec_driver_sql(
             "INSERT INTO call_outcomes (call_id, contract_id, contract_version_id, billable, "
             "payable, revenue_micros, payout_micros, reasons, flags, evaluated_at) "
-            f"SELECT id, ?, ?, connected_s >= {BUFFER_S}, 0, "
+            f"SELECT id, ?, ?, CASE WHEN connected_s >= {BUFFER_S} THEN 1 ELSE 0 END, 0, "
             f"CASE WHEN connected_s >= {BUFFER_S} THEN {PRICE_MICROS} ELSE 0 END, 0, '[]', "
             f"CASE WHEN connected_s >= {BUFFER_S} THEN 0 WHEN connected_s > 0 THEN {short} "
             f"ELSE {unconnected} END, 0 FROM calls WHERE buyer_id = ?",
             (contract_id, version, buyer_id))
         return int(conn.exec_driver_sql(
-            "SELECT COUNT(*) FROM call_outcomes WHERE contract_id = ? AND billable",
+            "SELECT COUNT(*) FROM call_outcomes WHERE contract_id = ? AND billable = 1",
             (contract_id,)).scalar_one())
 
 
