@@ -233,7 +233,7 @@ class ReviewService:
 
     def recordings_to_fetch(self, f: CallFilter) -> list[str]:
         """Recording sids of the filtered calls that have no local audio yet."""
-        clause, params = review_store.where(f)
+        clause, params = review_store.where(f, self.db.dialect)
         with self.db.read() as conn:
             return [r[0] for r in conn.exec_driver_sql(
                 f"SELECT r.sid FROM recordings r JOIN calls c ON c.sid = r.call_sid "
@@ -262,7 +262,7 @@ class ReviewService:
 
     def on_twilio(self, f: CallFilter, *, downloaded: bool = False) -> tuple[int, int]:
         """(recordings, seconds) of the filter that Twilio keeps (only those downloaded)."""
-        clause, params = review_store.where(f)
+        clause, params = review_store.where(f, self.db.dialect)
         states = "('cached')" if downloaded else "('remote', 'cached', 'expired')"
         with self.db.read() as conn:
             n, seconds = conn.exec_driver_sql(
@@ -283,7 +283,7 @@ class ReviewService:
         recorded when it was downloaded; one that does not is left alone on Twilio and
         counted. Each deletion is committed at once, so a cancel or a crash loses nothing.
         """
-        clause, params = review_store.where(f)
+        clause, params = review_store.where(f, self.db.dialect)
         with self.db.read() as conn:
             rows = list(conn.exec_driver_sql(
                 f"SELECT r.sid, r.local_path, r.size_bytes, r.sha256 FROM recordings r "

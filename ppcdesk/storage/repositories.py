@@ -205,7 +205,9 @@ def period_summary(conn: Connection, start: int, end: int, start_day: str,
     spend = conn.execute(select(func.coalesce(func.sum(m.MediaSpend.amount_micros), 0))
                          .where(m.MediaSpend.day >= start_day, m.MediaSpend.day <= end_day)
                          ).scalar_one()
-    return model.PeriodSummary(row[0], row[1], unique, row[2], row[3], spend)
+    # int(): PostgreSQL's SUM of a BIGINT is NUMERIC (a Decimal); money is never a float.
+    return model.PeriodSummary(int(row[0]), int(row[1]), int(unique), int(row[2]), int(row[3]),
+                               int(spend))
 
 
 def calls_per_hour(conn: Connection, start: int, end: int) -> list[tuple[int, int, int]]:

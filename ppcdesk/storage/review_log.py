@@ -55,7 +55,7 @@ Key = tuple[Any, int]  # ((segment, *sort values), call id)
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    where: str  # the slice of the log ("1": all of it)
+    where: str  # the slice of the log ("1 = 1": all of it)
     params: tuple[Any, ...]
     order: tuple[str, ...]  # ascending order inside the slice, before calls.id
 
@@ -63,7 +63,7 @@ class Segment:
 def segments(conn: Connection, column: str) -> list[Segment]:
     """The slices of the log in ascending order of ``column``."""
     if column in PLAIN:
-        return [Segment("1", (), PLAIN[column])]
+        return [Segment("1 = 1", (), PLAIN[column])]
     if column in NULLABLE:
         nullable, null_order, order = NULLABLE[column]
         return [Segment(f"{nullable} IS NULL", (), null_order),

@@ -74,8 +74,8 @@ class LogRow:
         return (self.sort_value, self.call.id)
 
 
-def where(f: CallFilter) -> tuple[str, list[Any]]:
-    """The WHERE clause (over ``calls c``) and its parameters."""
+def where(f: CallFilter, dialect: str = "sqlite") -> tuple[str, list[Any]]:
+    """The WHERE clause (over ``calls c``) and its parameters, for ``dialect``'s engine."""
     parts: list[str] = []
     params: list[Any] = []
 
@@ -98,20 +98,22 @@ def where(f: CallFilter) -> tuple[str, list[Any]]:
     _tristate(add, f.reviewed, "EXISTS (SELECT 1 FROM call_reviews v WHERE v.call_id = c.id "
                                "AND v.reviewed_at IS NOT NULL)")
     _tristate(add, f.disputed, "EXISTS (SELECT 1 FROM call_reviews v WHERE v.call_id = c.id "
-                               "AND v.disputed)")
+                               "AND v.disputed = 1)")
     if f.billable is True:
-        add("EXISTS (SELECT 1 FROM call_outcomes o WHERE o.call_id = c.id AND o.billable)")
+        add("EXISTS (SELECT 1 FROM call_outcomes o WHERE o.call_id = c.id AND o.billable = 1)")
     elif f.billable is False:
         add("EXISTS (SELECT 1 FROM call_outcomes o WHERE o.call_id = c.id) AND NOT EXISTS "
-            "(SELECT 1 FROM call_outcomes o WHERE o.call_id = c.id AND o.billable)")
+            "(SELECT 1 FROM call_outcomes o WHERE o.call_id = c.id AND o.billable = 1)")
     if f.reason_flags:
-        add("EXISTS (SELECT 1 FROM call_outcomes o WHERE o.call_id = c.id AND o.flags & ?)",
+        add("EXISTS (SELECT 1 FROM call_outcomes o WHERE o.call_id = c.id "
+            "AND (o.flags & ?) <> 0)",
             f.reason_flags)
     for wanted, bit in ((f.duplicate, _DUPLICATE), (f.under_buffer, _SHORT)):
         _tristate(add, wanted, f"EXISTS (SELECT 1 FROM call_outcomes o WHERE o.call_id = c.id "
-                               f"AND o.flags & {bit})")
-    _search(add, f.search.strip())
-    return (" AND ".join(parts) or "1"), params
+                               f"AND (o.flags & {bit}) <> 0)")
+    _search(add, f.search.strip(), prefix_range=dialect == "sqlite")
+    # "1 = 1", not "1": PostgreSQL wants a boolean after WHERE.
+    return (" AND ".join(parts) or "1 = 1"), params
 
 
 def _tristate(add: Any, wanted: bool | None, exists: str) -> None:
@@ -119,19 +121,32 @@ def _tristate(add: Any, wanted: bool | None, exists: str) -> None:
         add(exists if wanted else f"NOT {exists}")
 
 
-def _search(add: Any, text: str) -> None:
-    """A SID prefix, an E.164 prefix (10+ digits, or a leading +), or digits anywhere."""
+def _search(add: Any, text: str, *, prefix_range: bool) -> None:
+    """A SID prefix, an E.164 prefix (10+ digits, or a leading +), or digits anywhere.
+
+    SQLite reads a prefix as a range (``x >= 'p' AND x < 'p\x7f'``: its LIKE ignores case and
+    so skips the index). PostgreSQL gets ``LIKE 'p%'``: a range is only right in byte order,
+    and a server's collation (en_US) ignores the leading "+" of every caller; in the C
+    collation the planner turns the LIKE into the same index range.
+    """
     if not text:
         return
+
+    def prefix(column: str, value: str) -> None:
+        if prefix_range:
+            add(f"{column} >= ? AND {column} < ?", value, value + "\x7f")
+        else:
+            add(f"{column} LIKE ?", value + "%")
+
     if text[:2].upper() == "CA":
-        add("c.sid >= ? AND c.sid < ?", text, text + "\x7f")
+        prefix("c.sid", text)
         return
     digits = "".join(ch for ch in text if ch.isdigit())
     if not digits:
         add("c.caller = ?", text)  # "anonymous"
     elif text.startswith("+") or len(digits) >= 10:
-        prefix = "+" + (digits if text.startswith("+") or len(digits) > 10 else "1" + digits)
-        add("c.caller >= ? AND c.caller < ?", prefix, prefix + "\x7f")
+        number = "+" + (digits if text.startswith("+") or len(digits) > 10 else "1" + digits)
+        prefix("c.caller", number)
     else:
         add("c.caller LIKE ?", f"%{digits}%")
 
@@ -140,7 +155,7 @@ def block(conn: Connection, f: CallFilter, sort: CallSort, *, after: Key | None 
           before: Key | None = None, limit: int = 500, from_end: bool = False) -> list[LogRow]:
     """Up to ``limit`` rows in the log's order: after ``after``, or just before ``before``,
     or the last ``limit`` (``from_end``), or the first ``limit``."""
-    clause, params = where(f)
+    clause, params = where(f, conn.dialect.name)
     # Reading backwards (before a key, or the end) flips the order, then the block is reversed.
     backwards = before is not None or from_end
     keys = review_log.block_keys(conn, clause, params, sort.column,
@@ -163,7 +178,7 @@ def block(conn: Connection, f: CallFilter, sort: CallSort, *, after: Key | None 
 def count(conn: Connection, f: CallFilter, *, since: int | None = None,
           until: int | None = None) -> int:
     """How many calls match (those started in ``[since, until)`` when given: a slice)."""
-    clause, params = where(f)
+    clause, params = where(f, conn.dialect.name)
     for bound, op in ((since, ">="), (until, "<")):
         if bound is not None:
             clause += f" AND c.started_at {op} ?"
@@ -186,7 +201,7 @@ def started_span(conn: Connection, f: CallFilter) -> tuple[int, int] | None:
 
 def key_at(conn: Connection, f: CallFilter, sort: CallSort, offset: int) -> Key | None:
     """The key of row ``offset`` (0-based), walking the indexes alone."""
-    clause, params = where(f)
+    clause, params = where(f, conn.dialect.name)
     return review_log.key_at(conn, clause, params, sort.column, sort.descending, offset)
 
 

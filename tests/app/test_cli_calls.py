@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from ppcdesk.app.cli import main
+from ppcdesk.storage.db import Database
 
 DEMO = ["demo", "--calls", "400", "--seed", "5", "--end", "2026-11-20"]
 
 
-def run(capsys: pytest.CaptureFixture[str], home: Path, db: Path, *args: str) -> dict:  # type: ignore[type-arg]
-    code = main(["--home", str(home), "--db", str(db), *args, "--json"])
+@pytest.fixture
+def other_target(request: pytest.FixtureRequest, db_target: str,
+                 tmp_path: Path) -> Iterator[str]:
+    """A second empty workspace on the same back end as ``db_target`` (a path or a URL)."""
+    if not db_target.startswith("postgresql"):
+        yield str(tmp_path / "b.sqlite")
+        return
+    server = request.getfixturevalue("pg_server")
+    url = str(server.create_database(template=request.getfixturevalue("_pg_template")))
+    yield url
+    server.drop_database(url)
+
+
+def run(capsys: pytest.CaptureFixture[str], home: Path, db: str, *args: str) -> dict:  # type: ignore[type-arg]
+    code = main(["--home", str(home), "--db", db, *args, "--json"])
     out = capsys.readouterr().out
     assert code == 0, out
     return json.loads(out)  # type: ignore[no-any-return]
 
 
 def test_export_with_filters_then_import_into_another_workspace(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home, db, other = tmp_path / "home", tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], db_target: str,
+        other_target: str) -> None:
+    home, db, other = tmp_path / "home", db_target, other_target
     run(capsys, home, db, *DEMO)
     everything = run(capsys, home, db, "calls", "export", "--csv", str(tmp_path / "all.csv"))
     answered = run(capsys, home, db, "calls", "export", "--csv", str(tmp_path / "c.csv"),
@@ -36,23 +51,24 @@ def test_export_with_filters_then_import_into_another_workspace(
 
 
 def test_a_bad_file_fails_naming_row_and_column(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    home, db = tmp_path / "home", tmp_path / "a.sqlite"
+                                                capsys: pytest.CaptureFixture[str],
+                                                db_target: str) -> None:
+    home, db = tmp_path / "home", db_target
     run(capsys, home, db, *DEMO)
     run(capsys, home, db, "calls", "export", "--csv", str(tmp_path / "all.csv"))
     lines = (tmp_path / "all.csv").read_text().splitlines()
     lines[2] = lines[2].replace("Z,", "Z+,", 1)
     (tmp_path / "bad.csv").write_text("\n".join(lines) + "\n")
-    code = main(["--home", str(home), "--db", str(db), "calls", "import",
+    code = main(["--home", str(home), "--db", db, "calls", "import",
                  str(tmp_path / "bad.csv")])
     err = capsys.readouterr().err
     assert code == 1
     assert "bad.csv, row 3, field 'started_at'" in err
 
 
-def test_the_recordings_policy_is_kept(tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
-    home, db = tmp_path / "home", tmp_path / "a.sqlite"
+def test_the_recordings_policy_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       db_target: str) -> None:
+    home, db = tmp_path / "home", db_target
     run(capsys, home, db, *DEMO)
     set_ = run(capsys, home, db, "recordings", "policy", "--max-mb", "250", "--keep-days", "60")
     assert (set_["max_megabytes"], set_["keep_days"]) == (250, 60)
@@ -62,13 +78,18 @@ def test_the_recordings_policy_is_kept(tmp_path: Path,
 
 
 def test_delete_on_twilio_needs_yes_and_says_what_it_would_delete(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home, db = tmp_path / "home", tmp_path / "a.sqlite"
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], db_target: str) -> None:
+    home, db = tmp_path / "home", db_target
     run(capsys, home, db, *DEMO)
-    with sqlite3.connect(db) as conn:  # three recordings still only on Twilio
-        conn.execute("UPDATE recordings SET file_state = 'remote', duration_s = 120 WHERE id IN "
-                     "(SELECT id FROM recordings ORDER BY id LIMIT 3)")
-    code = main(["--home", str(home), "--db", str(db), "recordings", "fetch",
+    database = Database(db)
+    try:
+        with database.write() as conn:  # three recordings still only on Twilio
+            conn.exec_driver_sql(
+                "UPDATE recordings SET file_state = 'remote', duration_s = 120 WHERE id IN "
+                "(SELECT id FROM recordings ORDER BY id LIMIT 3)")
+    finally:
+        database.dispose()
+    code = main(["--home", str(home), "--db", db, "recordings", "fetch",
                  "--delete-on-twilio"])
     err = capsys.readouterr().err
     assert code == 1

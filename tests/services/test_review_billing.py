@@ -29,10 +29,11 @@ amount = "$38.00"
 
 
 @pytest.fixture
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServices]:
+def app(tmp_path_factory: pytest.TempPathFactory, db_target: str) -> Iterator[AppServices]:
+    """A 1,500-call demo with Apex's contract, on SQLite and on PostgreSQL (issue 9)."""
     home = tmp_path_factory.mktemp("review-billing")
     paths = paths_mod.resolve(home).ensure()
-    db = Database(paths.data / "demo.sqlite")
+    db = Database(db_target)
     migrate.upgrade(db)
     services = AppServices(db, paths, FixedClock(datetime(2026, 11, 21, 15, tzinfo=UTC)))
     run_job(services.demo_job(calls=1_500, seed=3, end=date(2026, 11, 20)))
@@ -62,7 +63,8 @@ def _billable(app: AppServices, call_id: int) -> tuple[bool, int]:
 def _qualified_outcomes(app: AppServices, call_id: int) -> int:
     with app.db.read() as conn:
         return int(conn.exec_driver_sql(
-            "SELECT COUNT(*) FROM call_outcomes WHERE call_id = ? AND (billable OR payable)",
+            "SELECT COUNT(*) FROM call_outcomes WHERE call_id = ? "
+            "AND (billable = 1 OR payable = 1)",
             (call_id,)).scalar() or 0)
 
 

@@ -15,8 +15,9 @@ from tests.services.test_review_service import make_app
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[AppServices]:
-    services = make_app(tmp_path / "home", calls=300)
+def app(tmp_path: Path, db_target: str) -> Iterator[AppServices]:
+    """A 300-call demo on SQLite and on PostgreSQL (issue 9)."""
+    services = make_app(tmp_path / "home", calls=300, target=db_target)
     yield services
     services.db.dispose()
 

@@ -21,9 +21,11 @@ CALLS, SEED, END = 1_500, 11, date(2026, 11, 20)
 NOW = datetime(2026, 11, 21, 15, tzinfo=UTC)
 
 
-def make_app(home: Path, calls: int = CALLS) -> AppServices:
+def make_app(home: Path, calls: int = CALLS, target: str | None = None) -> AppServices:
+    """A workspace at ``target`` (a migrated SQLite path or PostgreSQL URL; None: a new
+    SQLite file in ``home``), with a ``calls``-call demo when asked."""
     paths = paths_mod.resolve(home).ensure()
-    db = Database(paths.data / "demo.sqlite")
+    db = Database(target or paths.data / "demo.sqlite")
     migrate.upgrade(db)
     app = AppServices(db, paths, FixedClock(NOW))
     if calls:
@@ -32,10 +34,24 @@ def make_app(home: Path, calls: int = CALLS) -> AppServices:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[AppServices]:
-    services = make_app(tmp_path / "home")
+def app(tmp_path: Path, db_target: str) -> Iterator[AppServices]:
+    """The demo workspace, once on SQLite and once on PostgreSQL (issue 9)."""
+    services = make_app(tmp_path / "home", target=db_target)
     yield services
     services.db.dispose()
+
+
+@pytest.fixture
+def other_target(request: pytest.FixtureRequest, db_target: str,
+                 tmp_path: Path) -> Iterator[str]:
+    """A second empty migrated workspace on the same back end as ``db_target``."""
+    if not db_target.startswith("postgresql"):
+        yield str(tmp_path / "other.sqlite")
+        return
+    server = request.getfixturevalue("pg_server")
+    url = str(server.create_database(template=request.getfixturevalue("_pg_template")))
+    yield url
+    server.drop_database(url)
 
 
 def ids_in_sql_order(app: AppServices, where: str, order: str) -> list[int]:
@@ -210,7 +226,8 @@ def test_call_detail_has_the_legs_and_the_recording(app: AppServices) -> None:
     assert audio.is_file()
 
 
-def test_csv_export_then_import_round_trips_exactly(app: AppServices, tmp_path: Path) -> None:
+def test_csv_export_then_import_round_trips_exactly(app: AppServices, tmp_path: Path,
+                                                   other_target: str) -> None:
     review = app.review
     call = review.block(CallFilter(), CallSort(), limit=1)[0].call
     run_job(review.dispose_job(call.id, DispositionCode.CONVERTED, 80_000_000, author="ann"))
@@ -218,7 +235,7 @@ def test_csv_export_then_import_round_trips_exactly(app: AppServices, tmp_path: 
     first = tmp_path / "calls.csv"
     f = CallFilter(statuses=("completed",))
     assert run_job(review.export_job(first, f, CallSort(), masked=False)) == review.count(f)
-    other = make_app(tmp_path / "other", calls=0)
+    other = make_app(tmp_path / "other", calls=0, target=other_target)
     try:
         run_job(other.review.import_job(first))
         second = tmp_path / "again.csv"
