@@ -20,7 +20,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ppcdesk import __version__
-from ppcdesk.app import bootstrap, cli_billing, cli_calls, cli_kpi, cli_recon, cli_sync
+from ppcdesk.app import (
+    bootstrap,
+    cli_billing,
+    cli_calls,
+    cli_kpi,
+    cli_recon,
+    cli_sync,
+    cli_workspace,
+)
 from ppcdesk.app.cli_support import Handler, run_with_bar
 from ppcdesk.config import settings
 from ppcdesk.config.paths import Paths
@@ -30,7 +38,7 @@ from ppcdesk.core.progress import CancelledError
 log = logging.getLogger(__name__)
 EXIT_ERROR, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 1, 2, 70, 130
 # Each of these modules adds its subcommands (add_parsers) and maps them to handlers (HANDLERS).
-COMMAND_MODULES = (cli_sync, cli_billing, cli_kpi, cli_calls, cli_recon)
+COMMAND_MODULES = (cli_sync, cli_billing, cli_kpi, cli_calls, cli_recon, cli_workspace)
 GUI_OPTIONS = {"--db", "--home"}
 
 

@@ -113,7 +113,7 @@ def holdings(db: Database) -> dict[str, int]:
 def describe(held: dict[str, int]) -> str:
     """``held`` as the user reads it: "2,000 calls, 12 contracts and 3 more tables"."""
     ranked = sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))
-    words = [f"{count:,} {name.replace('_', ' ')}" for name, count in ranked[:4]]
+    words = [f"{count:,} {name}" for name, count in ranked[:4]]
     more = len(ranked) - len(words)
     return ", ".join(words) + (f" and {more} more table{'s' * (more != 1)}" if more else "")
 
