@@ -107,30 +107,41 @@ def _bin_sql() -> str:
             "ELSE -1 END")
 
 
-# Per-call facts, each evaluated once per call (the index probes are the cost of a rebuild);
-# the measures below are sums of expressions over them (``f``). A caller's calls are ordered by
-# (start, id), so two calls in the same second still count as a first call and a repeat.
+def yes(condition: str) -> str:
+    """``condition`` as 1 or 0: SQLite's comparisons are numbers already, PostgreSQL's are
+    booleans it will not sum, so every fact and measure is an integer on both."""
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+# Per-call facts, each evaluated once per call (the index probes are the cost of a rebuild),
+# each 0 or 1; the measures below are sums of integer expressions over them (``f``). A caller's
+# calls are ordered by (start, id), so two calls in the same second still count as a first call
+# and a repeat.
 FACTS: Final[tuple[tuple[str, str], ...]] = (
-    ("a", ANSWERED),
-    ("k", KNOWN_CALLER),
-    ("rec", HAS_RECORDING),
-    ("forward_ended", (f"CASE WHEN {ANSWERED} THEN 1 ELSE EXISTS (SELECT 1 FROM call_legs l "
-     "WHERE l.call_sid = c.sid AND l.status IN ('busy', 'failed', 'no-answer')) END")),
-    ("seen_before", (f"CASE WHEN {KNOWN_CALLER} THEN EXISTS (SELECT 1 FROM calls p "
-     "WHERE p.caller = c.caller AND (p.started_at, p.id) < (c.started_at, c.id)) ELSE 1 END")),
-    ("called_again", (f"CASE WHEN {ANSWERED} AND {KNOWN_CALLER} THEN EXISTS (SELECT 1 "
-     "FROM calls n WHERE n.caller = c.caller AND (n.started_at, n.id) > (c.started_at, c.id) "
-     f"AND n.started_at <= c.started_at + {FCR_WINDOW_S}) ELSE 1 END")),
+    ("a", yes(ANSWERED)),
+    ("k", yes(KNOWN_CALLER)),
+    ("rec", yes(HAS_RECORDING)),
+    ("forward_ended", (f"CASE WHEN {ANSWERED} THEN 1 WHEN EXISTS (SELECT 1 FROM call_legs l "
+     "WHERE l.call_sid = c.sid AND l.status IN ('busy', 'failed', 'no-answer')) THEN 1 "
+     "ELSE 0 END")),
+    ("seen_before", (f"CASE WHEN {KNOWN_CALLER} THEN " + yes(
+        "EXISTS (SELECT 1 FROM calls p WHERE p.caller = c.caller "
+        "AND (p.started_at, p.id) < (c.started_at, c.id))") + " ELSE 1 END")),
+    ("called_again", (f"CASE WHEN {ANSWERED} AND {KNOWN_CALLER} THEN " + yes(
+        "EXISTS (SELECT 1 FROM calls n WHERE n.caller = c.caller "
+        "AND (n.started_at, n.id) > (c.started_at, c.id) "
+        f"AND n.started_at <= c.started_at + {FCR_WINDOW_S})") + " ELSE 1 END")),
     ("bin", _bin_sql()),
 )
 # The same two facts for a whole rebuild, from one ordered pass along the caller index (LAG and
 # LEAD over the caller's calls, no sort) kept per call id in a temporary table ``w``: two index
-# probes per call cost ~4 s of CPU for a million calls, the pass ~1.4 s.
+# probes per call cost ~4 s of CPU for a million calls, the pass ~1.4 s. ``{index}``: SQLite's
+# INDEXED BY (CALLER_INDEX), which PostgreSQL lacks (its planner finds the index itself).
+CALLER_INDEX: Final = " INDEXED BY ix_calls_caller_started"
 CALLER_PASS: Final = (
-    "SELECT id, LAG(id) OVER w IS NOT NULL AS earlier, "
-    f"COALESCE(LEAD(started_at) OVER w <= started_at + {FCR_WINDOW_S}, 0) AS again "
-    "FROM calls INDEXED BY ix_calls_caller_started "
-    "WINDOW w AS (PARTITION BY caller ORDER BY started_at, id)")
+    "SELECT id, " + yes("LAG(id) OVER w IS NOT NULL") + " AS earlier, "
+    + yes(f"LEAD(started_at) OVER w <= started_at + {FCR_WINDOW_S}") + " AS again "
+    "FROM calls{index} WINDOW w AS (PARTITION BY caller ORDER BY started_at, id)")
 PASS_FACTS: Final = {
     "seen_before": f"CASE WHEN {KNOWN_CALLER} THEN COALESCE(w.earlier, 0) ELSE 1 END",
     "called_again": f"CASE WHEN {ANSWERED} AND {KNOWN_CALLER} THEN COALESCE(w.again, 0) ELSE 1 END",
@@ -143,23 +154,23 @@ FACT_COLUMNS: Final = ("started_at", "tracking_number_id", "campaign_id", "publi
 MEASURES: Final[tuple[Measure, ...]] = (
     Measure("calls", "1", "inbound calls"),
     Measure("answered", "f.a", "a buyer or destination leg connected"),
-    Measure("abandoned", "(NOT f.a AND f.status NOT IN ('busy', 'failed', 'no-answer') "
-            "AND NOT f.forward_ended)",
+    Measure("abandoned", yes("f.a = 0 AND f.status NOT IN ('busy', 'failed', 'no-answer') "
+                             "AND f.forward_ended = 0"),
             "unanswered, and no forward ended on its own: the caller hung up first"),
-    Measure("voicemail", "(NOT f.a AND f.rec)",
+    Measure("voicemail", "(1 - f.a) * f.rec",
             "unanswered calls that left a recording (a message)"),
     Measure("talk_s", "f.connected_s", "seconds connected to a buyer"),
-    Measure("tta_s", "CASE WHEN f.a THEN COALESCE(f.time_to_answer_s, 0) ELSE 0 END",
+    Measure("tta_s", "CASE WHEN f.a = 1 THEN COALESCE(f.time_to_answer_s, 0) ELSE 0 END",
             "seconds from the call's start to the answer, over answered calls"),
-    Measure("tta_n", "(f.a AND f.time_to_answer_s IS NOT NULL)",
+    Measure("tta_n", yes("f.a = 1 AND f.time_to_answer_s IS NOT NULL"),
             "answered calls with a known time to answer"),
     Measure("telco_micros", "COALESCE(f.cost_micros, 0) + COALESCE(f.legs_cost_micros, 0)",
             "Twilio's price of the inbound leg and the forwarded legs"),
-    Measure("recorded", "(f.a AND f.rec)", "answered calls with a recording"),
-    Measure("first_calls", "(f.k AND NOT f.seen_before)",
+    Measure("recorded", "f.a * f.rec", "answered calls with a recording"),
+    Measure("first_calls", "f.k * (1 - f.seen_before)",
             "the first call ever from its (identified) caller"),
-    Measure("answered_known", "(f.a AND f.k)", "answered calls from an identified caller"),
-    Measure("resolved", "(f.a AND f.k AND NOT f.called_again)",
+    Measure("answered_known", "f.a * f.k", "answered calls from an identified caller"),
+    Measure("resolved", "f.a * f.k * (1 - f.called_again)",
             "answered calls whose caller did not call again within 7 days"),
     Measure("evaluated", "COALESCE(f.evaluated, 0)", "calls a contract has decided about"),
     Measure("billable", "COALESCE(f.billable, 0)", "a buyer contract bills the call"),
@@ -171,11 +182,11 @@ MEASURES: Final[tuple[Measure, ...]] = (
     Measure("blocked", _flag("blocked"), "caller or geography blocked"),
     Measure("after_hours", _flag("after_hours"), "outside the campaign's hours"),
     Measure("over_cap", _flag("over_cap"), "the cap was already reached"),
-    Measure("conversions", "COALESCE(f.code = 'converted', 0)",
+    Measure("conversions", yes("f.code = 'converted'"),
             "the latest disposition says converted"),
     Measure("sale_micros", "CASE WHEN f.code = 'converted' THEN COALESCE(f.sale_micros, 0) "
             "ELSE 0 END", "sale amounts of converted calls"),
-    *(Measure(f"dur_{i}", f"(f.bin = {i})",
+    *(Measure(f"dur_{i}", yes(f"f.bin = {i}"),
               f"answered calls connected {lo}"
               + (f"-{DURATION_EDGES[i + 1]} s" if i + 1 < len(DURATION_EDGES) else "+ s"))
       for i, lo in enumerate(DURATION_EDGES)),
@@ -224,7 +235,7 @@ class M(Expr):
     def sql(self) -> str:
         if self.key == "unique_callers":
             return ("(SELECT COUNT(*) FROM (SELECT caller FROM calls c WHERE <period> "
-                    "AND c.caller <> 'anonymous' GROUP BY caller))")
+                    "AND c.caller <> 'anonymous' GROUP BY caller) u)")
         if self.key == "media_micros":
             return "(SELECT SUM(amount_micros) FROM media_spend WHERE <days>)"
         return f"SUM({self.key})"

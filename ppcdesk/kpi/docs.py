@@ -24,7 +24,9 @@ once, at the end).
 
 Unique callers cannot be summed from rollups: they are counted over the calls themselves, for
 the period and the one before it in one pass. The dashboard paints everything else first and
-fills them in a moment later; a newer request stops an older one inside SQLite.
+fills them in a moment later; a newer request stops an older one inside the database (SQLite's
+progress callback, PostgreSQL's cancel request). The SQL below runs on SQLite and PostgreSQL
+alike: every fact and measure is an integer (0 or 1 for a yes/no), never a boolean.
 
 Break any KPI down with `ppcdesk kpi --by DIMENSION`: {dims}.
 """
@@ -53,7 +55,8 @@ def render() -> str:
     lines += ["", "Per-call facts the measures read (each evaluated once per call):", ""]
     lines += [f"- `{name}`: `{sql}`" for name, sql in catalog.FACTS]
     lines += ["", ("A whole rebuild reads the caller facts from one ordered pass instead of "
-              "probing per call:"), "", f"- `{catalog.CALLER_PASS}`"]
+              "probing per call (on SQLite along the caller index, `INDEXED BY`):"), "",
+              f"- `{catalog.CALLER_PASS.format(index='')}`"]
     lines += [f"- `{name}`: `{sql}`" for name, sql in catalog.PASS_FACTS.items()]
     return "\n".join(lines) + "\n"
 

@@ -20,9 +20,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from ppcdesk.kpi import zones
 from ppcdesk.kpi.catalog import (
+    CALLER_INDEX,
     CALLER_PASS,
     FACT_COLUMNS,
     FACTS,
@@ -30,17 +32,23 @@ from ppcdesk.kpi.catalog import (
     MEASURES,
     OUTCOME_FLAGS,
     PASS_FACTS,
+    yes,
 )
 from ppcdesk.storage.models import KPI_MEASURE_COLUMNS
 
 DIMS = ("tracking_number_id", "campaign_id", "publisher_id", "buyer_id")
 _MEASURE_LIST = ", ".join(KPI_MEASURE_COLUMNS)
 _SUMS = ", ".join(f"SUM({m})" for m in KPI_MEASURE_COLUMNS)
-_CALLER_TABLE = "temp.kpi_caller_pass"
-_OUTCOME_TABLE = "temp.kpi_outcome_pass"
+# Temporary tables (CREATE TEMP TABLE on both back ends; the name alone finds them).
+_CALLER_TABLE = "kpi_caller_pass"
+_OUTCOME_TABLE = "kpi_outcome_pass"
 WEEK_HOURS = 168
 PASS_MIN_CALLS = 20_000  # below this, probes are as quick and need no temporary table
 PASS_MIN_HOURS = 60 * 24  # a refresh shorter than this probes (it holds few of the calls)
+
+
+_BILLS = yes("k.counterparty_kind = 'buyer' AND co.billable = 1")
+_PAYS = yes("k.counterparty_kind = 'publisher' AND co.payable = 1")
 
 
 def _outcomes(call_filter: str | None) -> str:
@@ -48,14 +56,13 @@ def _outcomes(call_filter: str | None) -> str:
 
     Over all calls the groups stream in the primary key's call order: no id list, no sort.
     """
-    flags = ", ".join(f"MAX((co.flags & {bits}) <> 0) AS {name}"
+    flags = ", ".join(f"MAX({yes(f'(co.flags & {bits}) <> 0')}) AS {name}"
                       for name, bits in OUTCOME_FLAGS.items())
     where = ("" if call_filter is None else
              f"WHERE co.call_id IN (SELECT c.id FROM calls c WHERE {call_filter}) ")
     return (
         "SELECT co.call_id, 1 AS evaluated, "
-        "MAX(k.counterparty_kind = 'buyer' AND co.billable) AS billable, "
-        "MAX(k.counterparty_kind = 'publisher' AND co.payable) AS payable, "
+        f"MAX({_BILLS}) AS billable, MAX({_PAYS}) AS payable, "
         "SUM(CASE WHEN k.counterparty_kind = 'buyer' THEN co.revenue_micros ELSE 0 END) "
         "AS revenue_micros, "
         "SUM(CASE WHEN k.counterparty_kind = 'publisher' THEN co.payout_micros ELSE 0 END) "
@@ -209,10 +216,18 @@ def _fill_hourly(conn: Connection, lo: int, hi: int) -> Iterator[float]:
             conn.exec_driver_sql(_hourly_insert(start, min(start + WEEK_HOURS, hi),
                                                 passes=passes))
             yield (start - lo) / (hi - lo)
-    finally:
+    except DBAPIError:
+        # PostgreSQL refuses every statement after an error until the rollback, which drops
+        # the temporary tables with the rest; SQLite drops them here.
+        if passes and conn.dialect.name != "postgresql":
+            drop_passes(conn)
+        raise
+    except BaseException:  # a cancelled job (GeneratorExit): the transaction still works
         if passes:
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_CALLER_TABLE}")
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_OUTCOME_TABLE}")
+            drop_passes(conn)
+        raise
+    if passes:
+        drop_passes(conn)
 
 
 def make_passes(conn: Connection) -> None:
@@ -221,14 +236,26 @@ def make_passes(conn: Connection) -> None:
     Only the calls with a caller fact set are kept (a missing call reads as 0), and only the
     calls with outcomes. Both are written in id order: appends, no b-tree shuffling.
     """
-    conn.exec_driver_sql(f"CREATE TABLE {_CALLER_TABLE} (id INTEGER PRIMARY KEY, earlier INT, "
-                         "again INT)")
-    conn.exec_driver_sql(f"INSERT INTO {_CALLER_TABLE} SELECT * FROM ({CALLER_PASS}) "
-                         "WHERE earlier OR again ORDER BY id")
-    columns = ", ".join(["call_id INTEGER PRIMARY KEY", "evaluated", "billable", "payable",
-                         "revenue_micros", "payout_micros", *OUTCOME_FLAGS])
-    conn.exec_driver_sql(f"CREATE TABLE {_OUTCOME_TABLE} ({columns})")
+    sqlite = conn.dialect.name == "sqlite"
+    key = "INTEGER" if sqlite else "BIGINT"  # SQLite: the rowid itself, no second b-tree
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {_CALLER_TABLE} (id {key} PRIMARY KEY, "
+                         "earlier INT, again INT)")
+    index = CALLER_INDEX if sqlite else ""
+    conn.exec_driver_sql(f"INSERT INTO {_CALLER_TABLE} SELECT * FROM "
+                         f"({CALLER_PASS.format(index=index)}) p "
+                         "WHERE earlier = 1 OR again = 1 ORDER BY id")
+    columns = ", ".join([f"call_id {key} PRIMARY KEY",
+                         *(f"{name} BIGINT" for name in ("evaluated", "billable", "payable",
+                                                         "revenue_micros", "payout_micros",
+                                                         *OUTCOME_FLAGS))])
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {_OUTCOME_TABLE} ({columns})")
     conn.exec_driver_sql(f"INSERT INTO {_OUTCOME_TABLE} {_outcomes(None)}")
+
+
+def drop_passes(conn: Connection) -> None:
+    """Drop ``make_passes``'s temporary tables."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_CALLER_TABLE}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_OUTCOME_TABLE}")
 
 
 def _rebuild_daily(conn: Connection, zone: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
@@ -45,6 +47,7 @@ def number(kpi: Kpi, value: Fraction | None) -> Number:
 UNIQUE_KEYS = tuple(k.key for k in catalog.FIGURES
                     if "unique_callers" in k.expr.keys())  # noqa: SIM118 - Expr.keys
 CANCEL_CHECK_STEPS = 2_000  # SQLite VM steps between looks at a cancel flag (well under 1 ms)
+CANCEL_POLL_S = 0.005  # PostgreSQL: how often a watching thread looks at the flag
 
 
 def figures(m: dict[str, int], *, spend_known: bool, unique: bool = True,
@@ -161,8 +164,12 @@ class KpiService:
         """
         with self.db.read() as conn:
             raw = conn.connection.dbapi_connection
+            stop = None
             if cancel is not None and raw is not None:
-                raw.set_progress_handler(lambda: int(cancel()), CANCEL_CHECK_STEPS)
+                if conn.dialect.name == "sqlite":
+                    raw.set_progress_handler(lambda: int(cancel()), CANCEL_CHECK_STEPS)
+                else:
+                    stop = _cancel_watch(raw, cancel)
             try:
                 yield conn
             except OperationalError:
@@ -170,7 +177,9 @@ class KpiService:
                     raise CancelledError from None
                 raise
             finally:
-                if cancel is not None and raw is not None:
+                if stop is not None:
+                    stop()
+                elif cancel is not None and raw is not None:
                     raw.set_progress_handler(None, 0)
             if cancel is not None and cancel():
                 raise CancelledError
@@ -278,6 +287,31 @@ class KpiService:
         return ChangeSet.of(Entity.SPEND, Entity.IMPORTS, spend=n)
 
 
+def _cancel_watch(raw: Any, cancel: Cancel) -> Callable[[], None]:
+    """Ask PostgreSQL to cancel ``raw``'s running query as soon as ``cancel()``; returns stop.
+
+    PostgreSQL has no progress callback: a thread looks at the flag every few ms and sends
+    the server a cancel request (psycopg's ``cancel``), which ends the query with an error
+    that ``_reading`` turns into CancelledError.
+    """
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(CANCEL_POLL_S):
+            if cancel():
+                raw.cancel()
+                return
+
+    thread = threading.Thread(target=watch, name="kpi-cancel", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        done.set()
+        thread.join()
+
+    return stop
+
+
 def _names(conn: Connection, by: str | None) -> dict[queries.Key, str]:
     tables = {"campaign": ("campaigns", "name"), "publisher": ("publishers", "name"),
               "buyer": ("buyers", "name"), "number": ("tracking_numbers", "friendly_name")}
@@ -317,7 +351,7 @@ def _buffer(conn: Connection, filters: Filters) -> tuple[int, str]:
         if value is not None)
     rows = conn.exec_driver_sql(
         "SELECT k.name, v.terms FROM contracts k JOIN contract_versions v ON v.contract_id = k.id "
-        f"WHERE k.counterparty_kind = 'buyer' AND k.active{where} AND v.version = "
+        f"WHERE k.counterparty_kind = 'buyer' AND k.active = 1{where} AND v.version = "
         "(SELECT MAX(version) FROM contract_versions w WHERE w.contract_id = k.id) "
         "ORDER BY k.name").all()
     found: list[tuple[str, int]] = []

@@ -14,7 +14,6 @@ from ppcdesk.core.clock import FixedClock
 from ppcdesk.kpi.queries import Period
 from ppcdesk.kpi.rollups import rebuild_rollups
 from ppcdesk.services.kpi_service import KpiService
-from ppcdesk.storage import migrate
 from ppcdesk.storage.db import Database
 
 ZONE = "America/New_York"
@@ -55,13 +54,13 @@ class Workspace:
                     "INSERT INTO call_outcomes (call_id, contract_id, contract_version_id,"
                     " billable, payable, revenue_micros, payout_micros, reasons, flags,"
                     " evaluated_at) VALUES (?, 1, 1, ?, 0, ?, 0, '[]', ?, 0)",
-                    (call_id, billable, revenue, flags))
+                    (call_id, int(billable), revenue, flags))
             if payout is not None:
                 conn.exec_driver_sql(
                     "INSERT INTO call_outcomes (call_id, contract_id, contract_version_id,"
                     " billable, payable, revenue_micros, payout_micros, reasons, flags,"
                     " evaluated_at) VALUES (?, 2, 2, 0, ?, 0, ?, '[]', 0, 0)",
-                    (call_id, payout > 0, payout))
+                    (call_id, int(payout > 0), payout))
             if disposition is not None:
                 conn.exec_driver_sql(
                     "INSERT INTO dispositions (call_id, code, author, created_at) "
@@ -93,9 +92,9 @@ class Workspace:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    db = Database(tmp_path / "kpi.sqlite")
-    migrate.upgrade(db)
+def ws(db_target: str, tmp_path: Path) -> Iterator[Workspace]:
+    """The cast on each back end (``db_target``: a migrated SQLite file or PostgreSQL URL)."""
+    db = Database(db_target)
     with db.write() as conn:
         for sql in (
             ("INSERT INTO workspace (id, name, role, timezone, currency, is_demo, created_at) "
@@ -115,6 +114,11 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
             "VALUES (1, 1, 1, 'buffer_s = 60', '', 0), (2, 2, 1, '', '', 0)"),
         ):
             conn.exec_driver_sql(sql)
+        if db.dialect == "postgresql":  # the ids above were explicit: move the sequences on
+            for table in ("campaigns", "publishers", "buyers", "tracking_numbers", "contracts",
+                          "contract_versions"):
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT MAX(id) FROM {table}))")
     paths = paths_mod.resolve(tmp_path / "home").ensure()
     yield Workspace(db, KpiService(db, paths, FixedClock(datetime(2026, 3, 20, tzinfo=UTC))))
     db.dispose()

@@ -17,9 +17,9 @@ GROUPS = ["f.started_at / 3600", "f.publisher_id"]
 
 def _both(ws: Workspace) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
     with ws.db.write() as conn:
-        probed = conn.exec_driver_sql(rollups.source_sql(GROUPS, "1") + " ORDER BY 1, 2").all()
+        probed = conn.exec_driver_sql(rollups.source_sql(GROUPS, "1 = 1") + " ORDER BY 1, 2").all()
         rollups.make_passes(conn)  # the rebuild's path, compared directly
-        passed = conn.exec_driver_sql(rollups.source_sql(GROUPS, "1", passes=True)
+        passed = conn.exec_driver_sql(rollups.source_sql(GROUPS, "1 = 1", passes=True)
                                       + " ORDER BY 1, 2").all()
     return [tuple(r) for r in probed], [tuple(r) for r in passed]
 

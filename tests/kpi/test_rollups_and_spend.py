@@ -22,7 +22,7 @@ def test_hourly_and_daily_rollups_sum_to_what_the_calls_say(ws: Workspace) -> No
                 revenue=1_000_000 * i, recorded=i % 5 == 0, connected_s=20 * i)
     ws.build()
     with ws.db.read() as conn:
-        raw = conn.exec_driver_sql(source_sql([], "1")).one()
+        raw = conn.exec_driver_sql(source_sql([], "1 = 1")).one()
         hourly = conn.exec_driver_sql(
             "SELECT " + ", ".join(f"SUM({c})" for c in KPI_MEASURE_COLUMNS)
             + " FROM kpi_hourly").one()
