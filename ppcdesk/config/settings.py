@@ -34,6 +34,9 @@ class Settings:
     mask_callers: bool = False
     last_database: str = ""  # the workspace opened last ("" = the default database)
     recent_databases: tuple[str, ...] = field(default_factory=tuple)
+    # This ppcdesk only reviews: contracts are read, never changed, here (issue 9: a shared
+    # workspace's reviewers). A guard against mistakes on one machine, not a permission.
+    reviewer_only: bool = False
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

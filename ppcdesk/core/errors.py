@@ -50,3 +50,7 @@ class MigrationError(PpcdeskError):
 
 class NoSecretBackendError(PpcdeskError):
     """No OS keyring is available to hold a secret."""
+
+
+class ReadOnlyRoleError(PpcdeskError):
+    """A change this ppcdesk's role does not make (reviewer-only mode: contracts)."""

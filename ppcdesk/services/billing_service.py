@@ -23,7 +23,7 @@ from ppcdesk.config import settings as settings_mod
 from ppcdesk.config.paths import Paths
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
-from ppcdesk.core.errors import PpcdeskError
+from ppcdesk.core.errors import PpcdeskError, ReadOnlyRoleError
 from ppcdesk.core.progress import Job, run_job
 from ppcdesk.kpi.rollups import refresh_rollups
 from ppcdesk.services import billing_queries
@@ -41,6 +41,10 @@ from ppcdesk.storage.db import Database
 __all__ = ["Adjustment", "BillingService", "BuyerBehaviour", "CallExplanation", "ContractDetail",
            "ContractFileError", "ContractSummary", "Draft", "ImportResult", "NoSuchCallError",
            "NoSuchContractError", "Problem", "WhatIfReport"]
+
+
+REVIEWER_ONLY = ("this ppcdesk is in reviewer-only mode (Settings): contracts cannot be "
+                 "changed here")
 
 
 class NoSuchContractError(PpcdeskError):
@@ -74,6 +78,14 @@ class BillingService:
     def zone(self) -> str:
         return settings_mod.load(self.paths.config).timezone
 
+    def reviewer_only(self) -> bool:
+        """Whether this ppcdesk only reviews (Settings): every contract change is refused."""
+        return settings_mod.load(self.paths.config).reviewer_only
+
+    def _refuse_if_reviewer(self) -> None:
+        if self.reviewer_only():
+            raise ReadOnlyRoleError(REVIEWER_ONLY)
+
     def _range(self, day_from: date | None, day_to: date | None) -> tuple[int | None, int | None]:
         zone = self.zone()
         return (None if day_from is None else day_start_epoch(day_from, zone),
@@ -90,6 +102,7 @@ class BillingService:
 
     def import_file(self, text: str, source: str) -> ImportResult:
         """Import a contract file's text in one transaction (nothing on any problem)."""
+        self._refuse_if_reviewer()
         parsed = contract_file.parse(text, source=source)
         with self.db.write() as conn:
             return billing_io.save_file(conn, parsed, source, to_epoch(self.clock.now()))
@@ -97,6 +110,7 @@ class BillingService:
     def import_contracts(self, path: Path | None = None, text: str | None = None, *,
                          evaluate: bool = False) -> ImportResult:
         """Import a file (or text); with ``evaluate``, bring the outcomes up to date too."""
+        self._refuse_if_reviewer()
         if path is not None:
             text = _read(path)
         if text is None:
@@ -108,6 +122,7 @@ class BillingService:
 
     def import_job(self, text: str, source: str, *, evaluate: bool = True) -> Job[ChangeSet]:
         """Import on the write lane, then evaluate what changed (a new version: in full)."""
+        self._refuse_if_reviewer()
         _, changes = yield from billing_io.import_job(self.db, text, source, self.clock,
                                                       evaluate=evaluate,
                                                       after_write=refresh_rollups)
@@ -171,6 +186,7 @@ class BillingService:
         ``field``: billable / payable (``value`` yes or no) or revenue / payout (an amount,
         ``"$45.00"``); "qualified" and "amount" name the right one for the contract.
         """
+        self._refuse_if_reviewer()
         with self.db.write() as conn:
             billing_queries.adjust(conn, call_sid.strip(), contract, field, value,
                                    reason, author, to_epoch(self.clock.now()))

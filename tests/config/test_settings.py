@@ -154,3 +154,15 @@ def test_upgrade_steps_run_in_order_up_to_the_current_version(
     assert settings.load(tmp_path) == Settings(mask_callers=True, auto_sync_minutes=120)
     write_raw(tmp_path, {"version": 2, "mask_callers": False, "sync_hours": 1})
     assert settings.load(tmp_path) == Settings(mask_callers=False, auto_sync_minutes=60)
+
+
+def test_reviewer_only_is_off_until_set_and_kept_as_a_yes_or_no(tmp_path: Path) -> None:
+    assert settings.load(tmp_path).reviewer_only is False
+    write_raw(tmp_path, {"version": settings.VERSION, "timezone": "UTC"})  # an older file
+    assert settings.load(tmp_path).reviewer_only is False
+    settings.save(tmp_path, Settings().with_changes(reviewer_only=True))
+    assert settings.load(tmp_path).reviewer_only is True
+    write_raw(tmp_path, {"version": settings.VERSION, "reviewer_only": "yes"})
+    with pytest.raises(DataError) as caught:
+        settings.load(tmp_path)
+    assert caught.value.field == "reviewer_only"
