@@ -20,8 +20,9 @@ from typing import Any
 from ppcdesk.app import bootstrap
 from ppcdesk.app.cli_support import Handler, run_with_bar
 from ppcdesk.config.paths import Paths
-from ppcdesk.config.secrets import KeyringSecretStore
 from ppcdesk.core.errors import NoSecretBackendError, PpcdeskError
+from ppcdesk.services import server_login
+from ppcdesk.services.server_login import LoginError
 from ppcdesk.storage import copy, dialect
 from ppcdesk.storage.db import Database
 
@@ -32,10 +33,6 @@ NO_KEYRING = ("no OS keyring is available on this machine, so the password was n
 
 class PasswordInputError(PpcdeskError):
     """No password to read: no --password-stdin and no terminal to ask on."""
-
-
-class LoginError(PpcdeskError):
-    """The server could not be reached with that password; the message says why."""
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -145,54 +142,21 @@ def _read_password(args: argparse.Namespace, who: str) -> str:
     return password
 
 
-def check_login(display: str, password: str) -> str | None:
-    """Connect to ``display`` with ``password``: the schema revision it holds ("" if none).
-
-    Raises LoginError saying plainly what is wrong (the password, the server, the database).
-    """
-    from sqlalchemy import inspect, text
-    from sqlalchemy.exc import OperationalError
-
-    db = Database(display, password=password)
-    try:
-        with db.engine.connect() as conn:
-            if "alembic_version" not in inspect(conn).get_table_names():
-                return ""
-            return str(conn.execute(text("SELECT version_num FROM alembic_version")).scalar())
-    except OperationalError as exc:
-        raise LoginError(_plain_reason(display, exc)) from exc
-    finally:
-        db.dispose()
-
-
-def _plain_reason(display: str, exc: Exception) -> str:
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    user = dialect.parse_url(display).username
-    if "password authentication failed" in reason:
-        return f"the server refused the password for user {user} ({display})"
-    if "Connection refused" in reason or "could not translate host" in reason:
-        return f"no PostgreSQL server answers at {display} ({reason})"
-    if "does not exist" in reason:
-        return f"{reason}: create it on the server first (createdb), or fix the URL"
-    return f"cannot connect to {display}: {reason}"
-
-
 def _login(args: argparse.Namespace, _paths: Paths) -> dict[str, Any]:
     url = _server_url(args.url)
     display = dialect.display(url)
     password = _read_password(args, f"{url.username} at {url.host or 'localhost'}")
-    store = KeyringSecretStore(dialect.KEYRING_SERVICE)
+    error: LoginError | None = None
     try:
-        revision = check_login(display, password)
-        error = None
+        revision = server_login.check_login(display, password)
     except LoginError as exc:
-        revision, error = None, exc
         if "refused the password" in str(exc):
             raise LoginError(f"{exc}; nothing was stored") from exc
-    if not store.available():
+        revision, error = "", exc  # kept: the server may just be down for now
+    if not server_login.keyring_available():
         raise NoSecretBackendError(NO_KEYRING + (f" (the password itself works on {display})"
                                                  if error is None else f". Also: {error}"))
-    store.set(dialect.keyring_user(url), password)
+    server_login.remember_password(display, password)
     if error is not None:
         return {"url": display, "stored": True, "ok": False, "_failed": True,
                 "_text": f"Stored the password for {display} in the OS keyring, but {error}."}
@@ -204,16 +168,12 @@ def _login(args: argparse.Namespace, _paths: Paths) -> dict[str, Any]:
 
 
 def _logout(args: argparse.Namespace, _paths: Paths) -> dict[str, Any]:
-    url = _server_url(args.url)
-    display = dialect.display(url)
-    store = KeyringSecretStore(dialect.KEYRING_SERVICE)
-    if not store.available():
+    display = dialect.display(_server_url(args.url))
+    if not server_login.keyring_available():
         raise NoSecretBackendError("no OS keyring is available on this machine: no password "
                                    "of ppcdesk's is stored here (check PGPASSWORD and "
                                    "~/.pgpass)")
-    key = dialect.keyring_user(url)
-    had = store.get(key) is not None
-    store.delete(key)
+    had = server_login.forget_password(display)
     return {"url": display, "removed": had,
             "_text": (f"Removed the password for {display} from the OS keyring." if had else
                       f"No password for {display} was stored in the OS keyring.")}
