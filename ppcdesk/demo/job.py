@@ -167,6 +167,12 @@ def _clear(conn: Connection) -> None:
 
     Its statistics go too: they describe the old year (a large load analyses the new one).
     """
+    if conn.dialect.name != "sqlite":
+        # PostgreSQL: the id sequences must start again at 1 too (the review rows name their
+        # calls by id, 1..N in call order); TRUNCATE does both in one statement.
+        names = ", ".join(f'"{t.name}"' for t in m.Base.metadata.sorted_tables)
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
+        return
     for table in reversed(m.Base.metadata.sorted_tables):
         conn.exec_driver_sql(f'DELETE FROM "{table.name}"')
     conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat1")
