@@ -27,6 +27,7 @@ from ppcdesk.core.progress import Job, Progress
 from ppcdesk.services.app_services import AppServices
 from ppcdesk.ui import format as fmt
 from ppcdesk.ui.dialogs.errors import show_exception
+from ppcdesk.ui.dialogs.server_dialog import open_shared_workspace
 from ppcdesk.ui.pages.base import Page
 from ppcdesk.ui.pages.calls_page import CallsPage
 from ppcdesk.ui.pages.contracts_page import ContractsPage
@@ -157,6 +158,8 @@ class MainWindow(QMainWindow):
             ("Open &demo workspace", self.open_demo, None),
             ("Open &main workspace", self.open_main, None),
             ("&Open database…", self._choose_database, QKeySequence.StandardKey.Open),
+            ("Open a s&hared workspace (PostgreSQL)…",
+             lambda: open_shared_workspace(self, self.open_workspace.emit), None),
         ):
             action = QAction(text, self)
             action.triggered.connect(slot)

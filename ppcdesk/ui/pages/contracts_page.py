@@ -37,6 +37,17 @@ from ppcdesk.ui.models.records import Column, RecordTableModel
 from ppcdesk.ui.pages.base import Page, empty_state, make_table
 from ppcdesk.ui.workers import JobRunner
 
+REVIEWER_NOTE = ("Reviewer-only mode (Settings): this ppcdesk shows the contracts but does not "
+                 "change them, so importing, new contracts and saving are off here.")
+
+
+def _reviewer_note() -> QLabel:
+    note = QLabel(REVIEWER_NOTE)
+    note.setObjectName("warningLabel")
+    note.setWordWrap(True)
+    note.hide()
+    return note
+
 
 class ContractsPage(Page):
     title = "Contracts"
@@ -64,11 +75,13 @@ class ContractsPage(Page):
             "file, or start a new contract; ppcdesk applies it to every call and says why.")
 
         buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
         for text, slot in (("Import…", self._import), ("Export…", self._export),
                            ("New contract", self._new), ("Evaluate all", self._evaluate)):
             button = QPushButton(text)
             button.clicked.connect(slot)
             buttons.addWidget(button)
+            self.buttons[text] = button
         buttons.addStretch(1)
         self.status = QLabel()
         buttons.addWidget(self.status)
@@ -77,6 +90,8 @@ class ContractsPage(Page):
         self.behaviour.setObjectName("warningLabel")  # a pattern to check, not an error
         self.behaviour.setWordWrap(True)
         self.behaviour.hide()
+        self.reviewer_note = _reviewer_note()
+        self.reviewer_only = False
         self.editor = EditorPane(self.billing, runner)
         self.editor.save_requested.connect(self._save)
         self.whatif = WhatIfPane(self.billing, runner)
@@ -90,6 +105,7 @@ class ContractsPage(Page):
         right = QWidget()
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.reviewer_note)
         column.addWidget(self.behaviour)
         column.addWidget(self.tabs, 1)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -107,7 +123,22 @@ class ContractsPage(Page):
 
     # ------------------------------------------------------------------ data
     def load(self) -> None:
+        self._apply_mode(self.billing.reviewer_only())
         self.query(self.billing.contracts, self._show)
+
+    def _apply_mode(self, reviewer_only: bool) -> None:
+        """Reviewer-only (Settings): contracts are shown, and every way to change them is off.
+
+        The billing service refuses such changes anyway; the page says why up front rather
+        than after someone has typed a new price.
+        """
+        self.reviewer_only = reviewer_only
+        self.reviewer_note.setVisible(reviewer_only)
+        for name in ("Import…", "New contract"):
+            self.buttons[name].setEnabled(not reviewer_only)
+            self.buttons[name].setToolTip(REVIEWER_NOTE if reviewer_only else "")
+        self.editor.text.setReadOnly(reviewer_only)
+        self.editor.save.setVisible(not reviewer_only)
 
     def _show(self, contracts: list[ContractSummary]) -> None:
         self.model.set_records(contracts)

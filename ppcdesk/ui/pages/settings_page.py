@@ -74,6 +74,12 @@ class SettingsPage(Page):
         self.auto_sync.setMaximumWidth(160)
         self.auto_sync.setToolTip("Sync every connected account in the background this often")
         pform.addRow("Sync automatically every", self.auto_sync)
+        self.reviewer_box = QCheckBox("Reviewer only: contracts are shown here, never changed")
+        self.reviewer_box.setToolTip(
+            "For a reviewer's ppcdesk on a shared workspace: importing, editing and adjusting "
+            "contracts is refused on this computer. A guard against slips, not a permission: "
+            "anyone at this computer can switch it off again.")
+        pform.addRow("Role", self.reviewer_box)
 
         folders = QGroupBox("Folders")
         self.folders = QFormLayout(folders)
@@ -84,6 +90,7 @@ class SettingsPage(Page):
         self.zone.currentTextChanged.connect(self._save)
         self.mask_box.toggled.connect(self._save)
         self.auto_sync.valueChanged.connect(self._save)
+        self.reviewer_box.toggled.connect(self._save)
 
     def load(self) -> None:
         self.query(lambda: (self.services.info(), self.services.settings(),
@@ -108,6 +115,7 @@ class SettingsPage(Page):
         self.zone.setCurrentText(settings.timezone)
         self.mask_box.setChecked(settings.mask_callers)
         self.auto_sync.setValue(settings.auto_sync_minutes)
+        self.reviewer_box.setChecked(settings.reviewer_only)
         self._loading = False
 
     def _save(self) -> None:
@@ -116,7 +124,8 @@ class SettingsPage(Page):
         current = self.services.settings()
         updated = current.with_changes(timezone=self.zone.currentText(),
                                        mask_callers=self.mask_box.isChecked(),
-                                       auto_sync_minutes=self.auto_sync.value())
+                                       auto_sync_minutes=self.auto_sync.value(),
+                                       reviewer_only=self.reviewer_box.isChecked())
         if updated != current:
             self.services.save_settings(updated)
             self.preferences_changed.emit()
