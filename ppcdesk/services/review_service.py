@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from ppcdesk.config.atomic import write_text_atomic
 from ppcdesk.config.paths import Paths, resources_dir
 from ppcdesk.core.changes import ChangeSet, Entity
@@ -26,14 +28,17 @@ from ppcdesk.recordings.mix import MixStore
 from ppcdesk.recordings.retention import CachedFile, RetentionPolicy
 from ppcdesk.recordings.waveform import PeaksStore
 from ppcdesk.services import billing_queries, calls_csv
-from ppcdesk.storage import review_detail, review_io, review_store
+from ppcdesk.services.review_conflict import EditConflictError, ShownReview, conflict_text
+from ppcdesk.storage import review_detail, review_io, review_state, review_store
 from ppcdesk.storage.db import Database
 from ppcdesk.storage.review_detail import CallDetail, RecordingInfo
 from ppcdesk.storage.review_log import Key
+from ppcdesk.storage.review_state import ReviewState
 from ppcdesk.storage.review_store import SORTS, CallFilter, CallSort, LogRow
 
-__all__ = ["SORTS", "CallDetail", "CallFilter", "CallSort", "Key", "LogRow", "RecordingInfo",
-           "RetentionPolicy", "ReviewService", "UnknownCallError", "delete_warning"]
+__all__ = ["SORTS", "CallDetail", "CallFilter", "CallSort", "EditConflictError", "Key", "LogRow",
+           "RecordingInfo", "RetentionPolicy", "ReviewService", "ReviewState", "ShownReview",
+           "UnknownCallError", "conflict_text", "delete_warning"]
 log = logging.getLogger(__name__)
 EXPORT_BLOCK = 2000
 
@@ -124,15 +129,35 @@ class ReviewService:
         return found
 
     # ------------------------------------------------------------ review marks (write lane)
+    def review_state(self, call_id: int) -> ReviewState:
+        """The call's review as it stands now (the base of an edit; see ShownReview)."""
+        with self.db.read() as conn:
+            return review_state.read(conn, call_id)
+
+    def _guard(self, conn: Connection, call_id: int, shown: ShownReview | None) -> None:
+        """Lock the call's review for this write; refuse if it is no longer ``shown``."""
+        current = review_state.lock(conn, call_id, self._now())
+        if shown is not None and current.version != shown.state.version:
+            raise EditConflictError(shown.state, current)
+
+    @staticmethod
+    def _moved(conn: Connection, call_id: int, shown: ShownReview | None) -> ReviewState | None:
+        return None if shown is None else review_state.read(conn, call_id)
+
     def dispose_job(self, call_id: int, code: DispositionCode, sale_micros: int | None = None,
-                    author: str | None = None) -> Job[ChangeSet]:
-        """Record a disposition (the call becomes reviewed); a sale only with "converted"."""
+                    author: str | None = None,
+                    shown: ShownReview | None = None) -> Job[ChangeSet]:
+        """Record a disposition (the call becomes reviewed); a sale only with "converted".
+
+        With ``shown``, only if nobody changed the call's review since (EditConflictError).
+        """
         if sale_micros is not None and code != DispositionCode.CONVERTED:
             raise DataError("a sale amount goes only with the disposition 'converted'",
                             field="sale")
         yield Progress(0, 1, f"Marking call as {code.value.replace('_', ' ')}")
         who = author or default_author()
         with self.db.write() as conn:
+            self._guard(conn, call_id, shown)
             review_store.add_disposition(conn, call_id, str(code), sale_micros, who,
                                          self._now())
             # The verdict counts in billing too, in the same transaction (see the function).
@@ -143,6 +168,9 @@ class ReviewService:
             started = review_store.started_at_of(conn, call_id) if not adjusted else None
             if started is not None:
                 refresh_rollups(conn, started, started + 1, calls_added=False)
+            after = self._moved(conn, call_id, shown)
+        if shown is not None and after is not None:  # committed: the next edit builds on it
+            shown.state = after
         if adjusted:
             return ChangeSet.of(Entity.REVIEW, Entity.OUTCOMES, dispositions=1,
                                 adjustments=adjusted)
@@ -157,23 +185,36 @@ class ReviewService:
             review_store.add_note(conn, call_id, text, author or default_author(), self._now())
         return ChangeSet.of(Entity.REVIEW, notes=1)
 
-    def dispute_job(self, call_id: int, disputed: bool, reason: str = "") -> Job[ChangeSet]:
-        """Flag (or clear) a call as disputed; flagging needs a reason the partner can read."""
+    def dispute_job(self, call_id: int, disputed: bool, reason: str = "",
+                    shown: ShownReview | None = None) -> Job[ChangeSet]:
+        """Flag (or clear) a call as disputed; flagging needs a reason the partner can read.
+
+        With ``shown``, only if nobody changed the call's review since (EditConflictError).
+        """
         if disputed and not reason.strip():
             raise DataError("say why the call is disputed", field="reason")
         yield Progress(0, 1, "Flagging the call as disputed" if disputed else "Clearing dispute")
         with self.db.write() as conn:
+            self._guard(conn, call_id, shown)
             review_store.mark(conn, call_id, self._now(), disputed=disputed,
                               dispute_reason=reason.strip())
+            after = self._moved(conn, call_id, shown)
+        if shown is not None and after is not None:
+            shown.state = after
         return ChangeSet.of(Entity.REVIEW, disputed=1)
 
-    def reviewed_job(self, call_id: int, reviewed: bool,
-                     author: str | None = None) -> Job[ChangeSet]:
+    def reviewed_job(self, call_id: int, reviewed: bool, author: str | None = None,
+                     shown: ShownReview | None = None) -> Job[ChangeSet]:
+        """Mark the call reviewed (or not); with ``shown``, only if nobody changed it since."""
         yield Progress(0, 1, "Marking reviewed" if reviewed else "Marking not reviewed")
         with self.db.write() as conn:
+            self._guard(conn, call_id, shown)
             review_store.mark(conn, call_id, self._now(),
                               reviewed_by=(author or default_author()) if reviewed else None,
                               unreview=not reviewed)
+            after = self._moved(conn, call_id, shown)
+        if shown is not None and after is not None:
+            shown.state = after
         return ChangeSet.of(Entity.REVIEW, reviewed=1)
 
     # ------------------------------------------------------------ CSV

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from ppcdesk.storage import review_store
+from ppcdesk.storage import review_state, review_store
+from ppcdesk.storage.review_state import ReviewState
 from ppcdesk.storage.review_store import CallFilter, CallSort, LogRow
 
 
@@ -77,6 +78,7 @@ class CallDetail:
     reviewed_at: int | None
     reviewed_by: str
     dispute_reason: str
+    review: ReviewState  # what a review edit of this call is based on (its version token)
 
 
 def call_detail(conn: Connection, call_id: int) -> CallDetail | None:
@@ -111,8 +113,6 @@ def call_detail(conn: Connection, call_id: int) -> CallDetail | None:
     notes = tuple(NoteEntry(*r) for r in q(
         "SELECT body, author, created_at FROM call_notes WHERE call_id = ? "
         "ORDER BY created_at DESC, id DESC", (call_id,)))
-    review = q("SELECT reviewed_at, reviewed_by, dispute_reason FROM call_reviews "
-               "WHERE call_id = ?", (call_id,)).first()
+    state = review_state.read(conn, call_id)
     return CallDetail(rows[0], ended_at, legs, recordings, outcomes, dispositions, notes,
-                      review[0] if review else None, review[1] if review else "",
-                      review[2] if review else "")
+                      state.reviewed_at, state.reviewed_by, state.dispute_reason, state)
