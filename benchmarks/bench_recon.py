@@ -17,6 +17,11 @@ less and 1% an hour off, and one tenth carrying our SID as their call id.
 The goal of the issue: (a) under 10 s. Each of ``--runs`` runs imports into a fresh copy of
 the database; wall and CPU time are printed, since on a shared machine the wall time also
 counts the waits for a CPU (the load average is printed too).
+
+``--postgresql`` (issue 9) also runs (a) on a PostgreSQL workspace holding the same rows (the
+built file copied over by ``ppcdesk workspace copy``'s job, on a throwaway server from
+tests/pg_server.py), each run in a fresh copy of that database, printed beside the SQLite runs
+of the same invocation. Its CPU column is this process's only: the server's work is not in it.
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ import csv
 import os
 import random
 import shutil
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,7 +44,7 @@ from ppcdesk.core.clock import FixedClock, day_start_epoch
 from ppcdesk.core.progress import run_job
 from ppcdesk.recon.importers.mapping import builtin
 from ppcdesk.recon.job import import_report, plan_import, reconcile
-from ppcdesk.storage import migrate
+from ppcdesk.storage import copy, migrate
 from ppcdesk.storage.db import Database
 
 NY = ZoneInfo("America/New_York")
@@ -94,7 +102,7 @@ def build(path: Path, calls: int, lines: int, report: Path, seed: int = 1) -> No
                              connected, amount, "Paid", "Medicare"])
 
 
-def ours(path: Path, report: Path) -> tuple[float, float, dict[str, float], dict[str, int]]:
+def ours(path: Path | str, report: Path) -> tuple[float, float, dict[str, float], dict[str, int]]:
     """(wall s, CPU s of this process, wall s per phase, differences by kind)."""
     preset = builtin("generic-us")
     if preset is None:
@@ -126,11 +134,38 @@ def reference(report: Path) -> tuple[float, float]:
     return time.perf_counter() - began, time.process_time() - cpu
 
 
+@contextmanager
+def postgresql_copy(built: Path) -> Iterator[tuple[object, str]]:
+    """A throwaway server holding ``built``'s rows in one database: (server, its name)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.pg_server
+    from tests.pg_server import TempServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit("--postgresql: no PostgreSQL binaries (apt-get install postgresql)")
+    server = TempServer(bindir).start()
+    try:
+        url = server.create_database()
+        source, target = Database(built), Database(url)
+        migrate.upgrade(target)
+        if not run_job(copy.copy_job(source, target)).committed:
+            raise SystemExit("the copy to PostgreSQL differs from the file")
+        with target.write() as conn:
+            conn.exec_driver_sql("ANALYZE")  # as SQLite's file has its statistics
+        source.dispose()
+        target.dispose()  # a template must have no connection while it is copied
+        yield server, url.rsplit("/", 1)[1]
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgresql", action="store_true",
+                        help="also run (a) on a PostgreSQL copy of the same workspace")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-recon-") as tmp:
         built, report = Path(tmp) / "built.sqlite", Path(tmp) / "report.csv"
@@ -155,6 +190,18 @@ def main() -> None:
                   f"{phases['store lines']:6.2f} {phases['reconcile']:10.2f}   "
                   f"{ref_wall:18.2f} {ref_cpu:6.2f}  {cpu / ref_cpu:8.1f} x")
             db_path.unlink()
+        if args.postgresql:
+            began = time.perf_counter()
+            with postgresql_copy(built) as (server, template):
+                print(f"PostgreSQL: the same rows copied in {time.perf_counter() - began:.0f} s")
+                for run in range(1, args.runs + 1):
+                    url = server.create_database(template=template)  # type: ignore[attr-defined]
+                    total, cpu, phases, pg_counts = ours(url, report)
+                    server.drop_database(url)  # type: ignore[attr-defined]
+                    same = "same differences" if pg_counts == counts else f"DIFFER: {pg_counts}"
+                    print(f"pg{run}  {total:14.2f} {cpu:6.2f}  "
+                          f"{phases['read and check']:10.2f} {phases['store lines']:6.2f} "
+                          f"{phases['reconcile']:10.2f}   ({same})")
     print("goal: (a) under 10 s")
     print("differences found: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v))
 

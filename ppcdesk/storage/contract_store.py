@@ -80,7 +80,7 @@ _VERSIONS_SQL = (
 def versions(conn: Connection, contract_id: int | None = None) -> list[StoredVersion]:
     """Versions of one contract (or of every active one), oldest first."""
     if contract_id is None:
-        rows = conn.exec_driver_sql(_VERSIONS_SQL + "WHERE k.active ORDER BY k.name, v.version")
+        rows = conn.exec_driver_sql(_VERSIONS_SQL + "WHERE k.active = 1 ORDER BY k.name, v.version")
     else:
         rows = conn.exec_driver_sql(_VERSIONS_SQL + "WHERE k.id = ? ORDER BY v.version",
                                     (contract_id,))

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.billing.job_support import APEX, DECLARATIONS, PEAK, add_calls, new_workspace
+from ppcdesk.storage.db import Database
+from tests.billing.job_support import APEX, DECLARATIONS, PEAK, add_calls, import_text
 
 TIMEOUT = 120
 MONDAY = """
@@ -27,16 +28,18 @@ def ppcdesk(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """A workspace with the campaign, buyers and publisher declared, calls, no contracts."""
-    db = new_workspace(tmp_path, contracts="")
+def workspace(db_target: str) -> str:
+    """A workspace with the campaign, buyers and publisher declared, calls, no contracts;
+    on each back end (a SQLite file's path or a PostgreSQL URL)."""
+    db = Database(db_target)
+    import_text(db, DECLARATIONS)
     add_calls(db, MONDAY)
     db.dispose()
-    return db.path
+    return db_target
 
 
 def test_a_bad_file_exits_1_naming_every_problem_and_imports_nothing(
-        workspace: Path, tmp_path: Path) -> None:
+        workspace: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     text = DECLARATIONS + "\n" + APEX.replace('buffer = "90s"', 'buffer = "-5s"').replace(
         'amount = "$45.00"', 'amount = "$45.00"\ncolour = "red"')
@@ -58,7 +61,7 @@ def test_a_bad_file_exits_1_naming_every_problem_and_imports_nothing(
     assert listed["contracts"] == []
 
 
-def test_import_evaluate_show_explain_export_and_whatif(workspace: Path, tmp_path: Path) -> None:
+def test_import_evaluate_show_explain_export_and_whatif(workspace: str, tmp_path: Path) -> None:
     good = tmp_path / "contracts.toml"
     good.write_text(APEX + "\n" + PEAK)
     imported = ppcdesk("--db", workspace, "contracts", "import", good, "--json")

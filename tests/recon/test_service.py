@@ -112,3 +112,26 @@ def test_reconcile_then_dispute_a_difference(service: ReconService, tmp_path: Pa
     ledger = service.ledger()
     assert (ledger.claimed_micros, ledger.recovered_micros, ledger.open_count) == (
         30_000_000, 15_000_000, 0)
+
+
+def test_a_statement_lists_each_billed_call_once_with_every_contracts_amount(
+        service: ReconService) -> None:
+    # A second contract with Acme bills call 1 a $10.00 bonus: the statement's line for call 1
+    # is $35.00 (one line per call, the contracts' amounts summed); call 3 (30 s) was billed by
+    # neither and is left out; the campaign each call came through is named.
+    with service.db.write() as conn:
+        conn.exec_driver_sql("INSERT INTO campaigns (id, name, vertical, timezone, "
+                             "created_at) VALUES (1, 'Medicare', '', 'America/New_York', 0)")
+        conn.exec_driver_sql("UPDATE calls SET campaign_id = 1 WHERE sid = 'CA1'")
+    bonus = add_buyer_contract(service.db, 1, "bonus")
+    with service.db.write() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO call_outcomes (call_id, contract_id, contract_version_id, billable, "
+            "payable, revenue_micros, payout_micros, reasons, flags, evaluated_at) SELECT 1, "
+            "?, id, 1, 0, 10000000, 0, '[]', 0, 0 FROM contract_versions WHERE contract_id = ?",
+            (bonus, bonus))
+    doc = service.statement("acme", date(2026, 3, 1), date(2026, 3, 31))
+    assert [(line.call_sid, line.campaign, line.amount_micros) for line in doc.lines] == [
+        ("CA1", "Medicare", 35_000_000), ("CA2", "", 25_000_000)]
+    assert (doc.party, doc.total_micros) == ("Acme", 60_000_000)
+    assert service.statement("Acme", date(2026, 4, 1), date(2026, 4, 30)).lines == ()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from ppcdesk.config import paths as paths_mod
@@ -40,17 +42,31 @@ amount = "$30.00"
 """
 
 
-@pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServices]:
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def services(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServices]:
+    """One demo year per back end for the module (a SQLite file, then a PostgreSQL database)."""
     home = tmp_path_factory.mktemp("billing-home")
     paths = paths_mod.resolve(home).ensure()
-    db = Database(paths.data / "demo.sqlite")
-    migrate.upgrade(db)
+    server: Any = None
+    if request.param == "sqlite":
+        target: str | Path = paths.data / "demo.sqlite"
+        db = Database(target)
+        migrate.upgrade(db)
+    else:  # a database of the module's own, copied from the migrated template
+        server = request.getfixturevalue("pg_server")
+        target = server.create_database(template=request.getfixturevalue("_pg_template"))
+        db = Database(target)
     app = AppServices(db, paths, FixedClock(datetime(2026, 11, 21, 15, tzinfo=UTC)))
-    run_job(app.demo_job(calls=3_000, seed=5, end=date(2026, 11, 20)))
-    app.billing.import_contracts(text=CONTRACTS, evaluate=True)
-    yield app
-    db.dispose()
+    try:
+        run_job(app.demo_job(calls=3_000, seed=5, end=date(2026, 11, 20)))
+        app.billing.import_contracts(text=CONTRACTS, evaluate=True)
+        yield app
+    finally:
+        db.dispose()
+        if server is not None:
+            server.drop_database(target)
 
 
 def _sid(app: AppServices, where: str) -> str:
@@ -111,7 +127,7 @@ def test_what_if_moves_money_without_saving(services: AppServices) -> None:
 
 def test_an_adjustment_keeps_its_audit_trail_and_survives_re_evaluation(
         services: AppServices) -> None:
-    sid = _sid(services, "k.name = 'Keystone auto' AND o.billable")
+    sid = _sid(services, "k.name = 'Keystone auto' AND o.billable = 1")
     services.billing.adjust(sid, "Keystone auto", "qualified", "no", "caller was a test",
                             "sam")
     run_job(services.billing.evaluate_job())
