@@ -151,7 +151,8 @@ def run(source: Path, contracts_file: Path, repeat: int) -> None:
                   f"{row[1]:,} past the buffer, {row[2]:,} repeats in 30 days  {load()}")
         full, warm, ref = (statistics.median(x) for x in (fulls, warms, refs))
         print(f"(c) full / bare SQL: {full / ref:.1f}x (goal: 3x); unchanged re-run "
-              f"{warm / ref:.1f}x; CPU {statistics.median(full_cpu) / statistics.median(ref_cpu):.1f}x")
+              f"{warm / ref:.1f}x; CPU time "
+              f"{statistics.median(full_cpu) / statistics.median(ref_cpu):.1f}x")
         incrementals = []
         for _ in range(repeat):
             added = add_a_day(db)

@@ -31,7 +31,14 @@ from operator import itemgetter
 from sqlalchemy import Connection
 
 from ppcdesk.billing.facts import Outcome
-from ppcdesk.billing.outcome_rows import Adjusted, Row, Rows, forget_phrases, outcome_row
+from ppcdesk.billing.outcome_rows import (
+    Adjusted,
+    CallIndex,
+    Row,
+    Rows,
+    forget_phrases,
+    outcome_row,
+)
 from ppcdesk.billing.plan import (
     FOREVER,
     NEVER,
@@ -137,6 +144,7 @@ def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, 
     billed: dict[int, int] = {}  # what this run's buyer contracts bill per call
     removed = 0
     writer = _Writer(conn)
+    indexes: dict[tuple[int, int], CallIndex] = {}  # the calls of each range, by id
     try:
         for index, (plan, segment) in enumerate(work):
             yield Progress(index, len(work), f"Evaluating {plan.name}")
@@ -146,9 +154,11 @@ def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, 
             outcomes, revenue = run_segment(conn, plan.contract_id, segment, facts, given)
             changed = _changed(outcomes, segment.version_id, stored[plan.contract_id],
                                unseen[plan.contract_id], adjusted[plan.contract_id])
+            key = (segment.start, segment.end)
+            if key not in indexes:
+                indexes[key] = CallIndex(facts.between(*key))
             rows = Rows(plan.contract_id, segment.version_id, segment.terms, now).rows(
-                changed, facts.by_id(segment.start, segment.end), adjusted[plan.contract_id],
-                revenue)
+                changed, indexes[key], adjusted[plan.contract_id], revenue)
             if plan.kind is Counterparty.BUYER:
                 _add_billed(billed, outcomes, rows, adjusted[plan.contract_id])
             kept[plan.contract_id].update(map(itemgetter(0), outcomes))

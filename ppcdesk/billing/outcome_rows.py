@@ -8,11 +8,13 @@ engine's verdict from a person's.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import repeat
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
+
+import numpy as np
 
 from ppcdesk.billing import explain
 from ppcdesk.billing.facts import CallFacts, Outcome
@@ -46,7 +48,8 @@ class Rows:
         # Shared by every run of these terms in this process: after a sync, the incremental
         # run words a day of refusals mostly already worded (an hour's after-hours sentence,
         # a blocked caller's) instead of tracing each case again.
-        self.wording, self._texts, self._fragments, self._cases = _phrasebook(terms)
+        self.wording, self._texts, self._fragments, self._cases, self._items = (
+            _phrasebook(terms))
         self._json: dict[tuple[tuple[str, str], ...], str] = {}
         # DUPLICATE's sentence is a template around the earlier call's id; its JSON too.
         window = self.wording.rules.window_s
@@ -119,41 +122,68 @@ class Rows:
         Each distinct case (the values the sentences read) is worded once, by
         :meth:`refusal`; DUPLICATE's text is kept as the parts around the earlier call's id.
         """
-        facts = list(map(calls.__getitem__, map(ids.__getitem__, places)))
-        columns = [self._case_column(reason, facts) for reason in reasons]
-        keys = list(zip(*[c for c in columns if c is not None], strict=True))
-        if not keys:
-            keys = [()] * len(facts)
         duplicate = Reason.DUPLICATE in reasons
         if duplicate and self._duplicate is None:  # worded per call (see Wording.sentence)
-            return [self.refusal(facts[k], outcomes[n]) for k, n in enumerate(places)]
+            return [self.refusal(calls[ids[n]], outcomes[n]) for n in places]
         cases = self._cases.setdefault(bits, {})
-        found = list(map(cases.get, keys))
-        for k in [k for k, text in enumerate(found) if text is None]:
-            text = cases.get(keys[k])
+        found: list[Any]
+        if not any(r in _READS_CALL for r in reasons):  # one case for the whole group
+            text = cases.get(())
             if text is None:
-                text = cases[keys[k]] = self._case(facts[k], outcomes[places[k]], duplicate)
-            found[k] = text
+                n = places[0]
+                text = cases[()] = self._case(reasons, bits, [None] * len(reasons),
+                                              calls[ids[n]], outcomes[n], duplicate)
+            found = [text] * len(places)
+        else:
+            facts = _facts_of(calls, list(map(ids.__getitem__, places)))
+            columns = [self._case_column(reason, facts) for reason in reasons]
+            keys = list(zip(*[c for c in columns if c is not None], strict=True))
+            found = list(map(cases.get, keys))
+            for k in [k for k, text in enumerate(found) if text is None]:
+                text = cases.get(keys[k])
+                if text is None:
+                    values = [None if c is None else c[k] for c in columns]
+                    text = cases[keys[k]] = self._case(reasons, bits, values, facts[k],
+                                                       outcomes[places[k]], duplicate)
+                found[k] = text
         if not duplicate:
-            return cast(list[str], found)
+            return found
         repeats = map(itemgetter(4), map(outcomes.__getitem__, places))
         return [f"{parts[0]}{earlier}{parts[1]}"
-                for parts, earlier in zip(cast(list[tuple[str, str]], found), repeats,
-                                          strict=True)]
+                for parts, earlier in zip(found, repeats, strict=True)]
 
-    def _case(self, call: CallFacts, outcome: Outcome, duplicate: bool) -> str | tuple[str, str]:
-        """The JSON of one case; with DUPLICATE, the parts around the earlier call's id."""
+    def _case(self, reasons: tuple[Reason, ...], bits: int, values: list[object],
+              call: CallFacts, outcome: Outcome, duplicate: bool) -> str | tuple[str, str]:
+        """The JSON of one case; with DUPLICATE, the parts around the earlier call's id.
+
+        Made of each reason's item, kept by the reason and its value in ``values`` (what
+        :meth:`_case_column` read): cases that differ in one reason share the others' items.
+        """
+        if duplicate:
+            outcome = outcome._replace(duplicate_of=_ANY_ID)
+        items = []
+        for reason, value in zip(reasons, values, strict=True):
+            flag = _FLAG_OF[reason]
+            # A cap's words depend on the other reasons too (and nothing else varies).
+            key = (bits, flag) if flag & _CAPS else (flag, value)
+            item = self._items.get(key)
+            if item is None:
+                item = self._fragment(reason, call, outcome)
+                if reason is not Reason.DUPLICATE:
+                    self._items[key] = item
+            items.append(item)
+        text = "[" + ", ".join(items) + "]"
         if not duplicate:
-            return self.refusal(call, outcome)
-        head, tail = self.refusal(call, outcome._replace(duplicate_of=_ANY_ID)).split(
-            str(_ANY_ID), 1)
+            return text
+        head, tail = text.split(str(_ANY_ID), 1)
         return head, tail
 
-    def _case_column(self, reason: Reason, facts: list[CallFacts]) -> list[object] | None:
+    def _case_column(self, reason: Reason, facts: list[CallFacts]) -> list[Any] | None:
         """What ``reason``'s sentence reads of each call (None: nothing, or the earlier id).
 
         Narrower than ``Wording.key`` where the words allow: SHORT reads the measured time
-        only (none when nothing connected and connected time is measured).
+        only (none when nothing connected and connected time is measured); a cap's words
+        depend on the other reasons only (a refused call is final).
         """
         rules = self.wording.rules
         if reason is Reason.CALLER_BLOCKED:
@@ -173,9 +203,7 @@ class Rows:
             if rules.on_connected:
                 return [None if c[5] is None else c[4] for c in facts]
             return list(map(itemgetter(3), facts))
-        if reason in (Reason.OVER_CAP, Reason.OVER_CONCURRENCY):
-            return list(map(itemgetter(11), facts))
-        return None  # NOT_FINAL, NOT_CONNECTED: one sentence; DUPLICATE: a template
+        return None  # the others read no call (see _READS_CALL)
 
     def refusal(self, call: CallFacts, outcome: Outcome) -> str:
         """The reasons JSON of a refused outcome, as :meth:`json` makes it, built from parts.
@@ -233,8 +261,64 @@ class Rows:
         return text
 
 
+# The reasons whose words read the call (the others: one sentence each, or the template of
+# DUPLICATE, or a cap's, which depends on the other reasons only).
+_READS_CALL = frozenset({Reason.CALLER_BLOCKED, Reason.GEO_BLOCKED, Reason.GEO_UNKNOWN,
+                         Reason.AFTER_HOURS, Reason.SHORT})
+
+
+class CallIndex(Mapping[int, CallFacts]):
+    """A range's calls by id, over the list in call order (the job's ``calls`` for rows).
+
+    Taking many calls at once (:func:`_facts_of`) finds their places with numpy and reads
+    the list in order: a dict of a million calls costs a cache miss or two per lookup.
+    """
+
+    def __init__(self, calls: list[CallFacts]) -> None:
+        self.calls = calls
+        try:
+            ids = np.fromiter(map(itemgetter(0), calls), dtype=np.int64, count=len(calls))
+        except (OverflowError, TypeError, ValueError):  # odd ids: a plain dict
+            self._dict: dict[int, CallFacts] | None = dict(
+                zip(map(itemgetter(0), reversed(calls)), reversed(calls), strict=True))
+            return
+        self._dict = None
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = ids[self._order]
+
+    def many(self, ids: list[int]) -> list[CallFacts]:
+        """The calls of ``ids``, in that order (KeyError if one is not here)."""
+        if self._dict is not None:
+            return list(map(self._dict.__getitem__, ids))
+        wanted = np.array(ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, wanted), max(len(self._sorted) - 1, 0))
+        if len(wanted) and (not len(self._sorted) or bool((self._sorted[at] != wanted).any())):
+            raise KeyError("a call not in the range")
+        return list(map(self.calls.__getitem__, self._order[at].tolist()))
+
+    def __getitem__(self, call_id: int) -> CallFacts:
+        if self._dict is not None:
+            return self._dict[call_id]
+        try:
+            return self.many([call_id])[0]
+        except OverflowError:
+            raise KeyError(call_id) from None
+
+    def __iter__(self) -> Iterator[int]:
+        return map(itemgetter(0), self.calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+
+def _facts_of(calls: Mapping[int, CallFacts], ids: list[int]) -> list[CallFacts]:
+    if isinstance(calls, CallIndex):
+        return calls.many(ids)
+    return list(map(calls.__getitem__, ids))
+
+
 Phrasebook = tuple[explain.Wording, dict[tuple[object, ...], str], dict[tuple[object, ...], str],
-                   dict[int, dict[tuple[object, ...], Any]]]
+                   dict[int, dict[tuple[object, ...], Any]], dict[tuple[object, ...], str]]
 PHRASES_KEPT = 100_000  # cases kept between runs, all terms together: ~20 MB of sentences
 _BOOKS: dict[Terms, Phrasebook] = {}
 
@@ -249,7 +333,7 @@ def _phrasebook(terms: Terms) -> Phrasebook:
     if book is None:
         if len(_BOOKS) >= 64:  # many versions edited in one session: start afresh
             _BOOKS.clear()
-        book = _BOOKS[terms] = (explain.Wording(terms), {}, {}, {})
+        book = _BOOKS[terms] = (explain.Wording(terms), {}, {}, {}, {})
     return book
 
 
@@ -259,11 +343,13 @@ def forget_phrases() -> None:
     A day's incremental run keeps its cases for the next sync's; a year's would hold tens
     of megabytes of sentences in a desktop app for little gain.
     """
-    if sum(len(b[1]) + len(b[2]) + sum(map(len, b[3].values()))
+    if sum(len(b[1]) + len(b[2]) + sum(map(len, b[3].values())) + len(b[4])
            for b in _BOOKS.values()) > PHRASES_KEPT:
         _BOOKS.clear()
 
 
+_FLAG_OF = {reason: int(reason.flag) for reason in Reason}
+_CAPS = _FLAG_OF[Reason.OVER_CAP] | _FLAG_OF[Reason.OVER_CONCURRENCY]
 _ANY_ID = 918_273_645_546_372_819  # a marker where DUPLICATE's template takes the call's id
 _ANY_CALL = CallFacts(0, "", 0, 0, 0, None, "", None, None, None, None, final=True)
 _ANY_DUPLICATE = Outcome(0, qualified=False, amount_micros=0, reasons=(Reason.DUPLICATE,),
