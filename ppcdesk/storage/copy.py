@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as replace_fields
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Table, inspect
@@ -35,6 +36,7 @@ from ppcdesk.storage.models import Base
 
 BATCH = 5_000  # rows per fetch and per progress step: ~a few MB of a wide table
 _PLAIN = (int, str, type(None))
+_PLAIN_SET = frozenset(_PLAIN)
 
 
 class WorkspaceCopyError(PpcdeskError):
@@ -239,15 +241,23 @@ def _select(conn: Connection, table: Table) -> str:
 def _read_table(conn: Connection, table: Table, batch: int) -> Iterator[list[tuple[Any, ...]]]:
     """The table's rows in primary-key order, ``batch`` at a time, as the driver gives them.
 
-    On PostgreSQL a server-side cursor streams them: a million calls never sit in memory.
+    On the driver's own cursor, inside ``conn``'s transaction (SQLAlchemy's rows cost a third
+    of the copy's time); on PostgreSQL a named, server-side cursor streams them, so a million
+    calls never sit in memory.
     """
-    result = conn.exec_driver_sql(_select(conn, table), execution_options={
-        "stream_results": True, "max_row_buffer": batch})
+    conn.exec_driver_sql("SELECT 1")  # the transaction (SQLite's snapshot) begins, if not yet
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor(name=f"ppcdesk_copy_{table.name}")
+        cursor.itersize = batch
+    else:
+        cursor = raw.cursor()
     try:
-        for part in result.partitions(batch):
-            yield [tuple(row) for row in part]
+        cursor.execute(_select(conn, table))
+        while rows := cursor.fetchmany(batch):
+            yield rows
     finally:
-        result.close()
+        cursor.close()
 
 
 def _copy_table(reader: Connection, writer: Connection, table: Table, batch: int,
@@ -261,12 +271,15 @@ def _copy_table(reader: Connection, writer: Connection, table: Table, batch: int
         names = ", ".join(_quote(writer, c) for c in columns)
         insert = (f"INSERT INTO {_quote(writer, table.name)} ({names}) "
                   f"VALUES ({', '.join('?' * len(columns))})")
+        raw: Any = writer.connection.dbapi_connection  # sqlite3's executemany, no SQLAlchemy
         for rows in _read_table(reader, table, batch):
             hasher.update(rows)
-            writer.exec_driver_sql(insert, rows)  # a list of tuples: executemany
+            raw.executemany(insert, rows)
             yield len(rows)
     except DBAPIError as exc:
         raise _failed(table, exc.orig or exc) from exc
+    except sqlite3.Error as exc:
+        raise _failed(table, exc) from exc
 
 
 def _failed(table: Table, exc: BaseException) -> WorkspaceCopyError:
@@ -331,14 +344,15 @@ class _Checksum:
         self._sha = hashlib.sha256()
         self.rows = 0
 
-    def update(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        sha = self._sha
-        for row in rows:
-            self.rows += 1
-            if not all(type(v) in _PLAIN for v in row):
-                row = tuple(_normal(v) for v in row)  # noqa: PLW2901 - the normalised row
-            sha.update(repr(row).encode("utf-8"))
-            sha.update(b"\n")
+    def update(self, rows: list[tuple[Any, ...]]) -> None:
+        # Both drivers hand over ints, str and None for this schema: then the rows are hashed
+        # as they are, in one piece per batch (the same bytes as row by row); anything else
+        # (a bool, a Decimal) is normalised first.
+        if not set(map(type, chain.from_iterable(rows))) <= _PLAIN_SET:
+            rows = [tuple(_normal(v) for v in row) for row in rows]
+        self.rows += len(rows)
+        if rows:
+            self._sha.update(("\n".join(map(repr, rows)) + "\n").encode("utf-8"))
 
     def hexdigest(self) -> str:
         return self._sha.hexdigest()
