@@ -7,9 +7,17 @@ SDK upgrade or a wire-format surprise is fixed here and nowhere else. Three jobs
   rewrites ``https://*.twilio.com`` to ``base_url`` (``PPCDESK_TWILIO_API_URL``, tests and
   mocks) and retries 429, 5xx and dropped connections with retry.py's backoff;
 * translate: each failure becomes one named error from provider.py;
-* read: each page's records, as the dicts the SDK's page decoded (no ``*Instance`` objects:
-  they cost more than the transfer), go to twilio_records.py, which makes each one a provider
-  record or a BadRecordError naming its sid, so one odd record never aborts a listing.
+* read: each page is requested with the SDK's ``Client.request`` (its auth, headers and HTTP
+  client, so the routing and retries above) and read by a ``twilio.base.page.Page`` (the SDK's
+  rules for where the records and the next link are) whose body is decoded by orjson; the
+  records, as dicts (no ``*Instance`` objects: they cost more than the transfer), go to
+  twilio_records.py, which makes each one a provider record or a BadRecordError naming its
+  sid, so one odd record never aborts a listing.
+
+Why not ``CallList.page()``: it decodes the body with the standard library's ``json`` into a
+``CallPage``, and that decoding alone cost a third of reading a 100k-call listing; orjson reads
+the same text, to the same dicts, about four times faster. The request it sends is the one
+``CallList.page()`` sends (same path, same filters serialized by the SDK's ``serialize``).
 
 Cursors are the ``next_page_uri`` Twilio sent (``/2010-04-01/Accounts/AC.../Calls.json?...``):
 they carry the listing's filters, so a resumed listing continues the same window.
@@ -29,8 +37,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import orjson
 import requests
+from twilio.base import serialize
 from twilio.base.exceptions import TwilioException
+from twilio.base.page import Page as SdkPage
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -141,7 +152,8 @@ class TwilioProvider:
         self._session = requests.Session()
         self._http = _RoutingHttpClient(self.base_url, self._retrier, timeout)
         self._client = Client(username, password, account_sid, http_client=self._http)
-        self._account = self._client.api.v2010.account
+        self._version = self._client.api.v2010
+        self._account = self._version.account
 
     def __repr__(self) -> str:  # never the secret
         return f"TwilioProvider({self.account_sid!r}, base_url={self.base_url!r})"
@@ -168,9 +180,7 @@ class TwilioProvider:
                              str(fetched.friendly_name or ""), status)
 
     def numbers(self) -> Iterator[Page[NumberRecord]]:
-        listing = self._account.incoming_phone_numbers
-        return self._pages(listing, "IncomingPhoneNumbers", None, number_record,
-                           lambda: listing.page(page_size=self._page_size))
+        return self._pages("IncomingPhoneNumbers", {}, None, number_record)
 
     def calls(self, started_from: int, started_before: int | None,
               cursor: str | None = None) -> Iterator[Page[CallRecord]]:
@@ -179,18 +189,15 @@ class TwilioProvider:
         Twilio may read the filters by day only: records just outside the window can come
         back, which an upsert by sid absorbs.
         """
-        listing = self._account.calls
-        window: dict[str, datetime] = {"start_time_after": _utc(started_from)}
+        window = {"StartTime>": _utc(started_from)}
         if started_before is not None:
-            window["start_time_before"] = _utc(started_before)
-        return self._pages(listing, "Calls", cursor, call_record,
-                           lambda: listing.page(page_size=self._page_size, **window))
+            window["StartTime<"] = _utc(started_before)
+        return self._pages("Calls", window, cursor, call_record)
 
     def recordings(self, created_from: int, cursor: str | None = None
                    ) -> Iterator[Page[RecordingRecord]]:
-        listing = self._account.recordings
-        return self._pages(listing, "Recordings", cursor, recording_record, lambda: listing.page(
-            page_size=self._page_size, date_created_after=_utc(created_from)))
+        return self._pages("Recordings", {"DateCreated>": _utc(created_from)}, cursor,
+                           recording_record)
 
     def download_recording(self, sid: str, target: Path) -> int:
         """Stream ``{media}.mp3`` into ``target`` (Basic auth; redirects to storage followed)."""
@@ -233,15 +240,21 @@ class TwilioProvider:
                 raise
 
     # ------------------------------------------------------------------ paging
-    def _pages(self, listing: Any, resource: str, cursor: str | None,
-               mapper: Callable[[object], T], first: Callable[[], Any]) -> Iterator[Page[T]]:
+    def _pages(self, resource: str, filters: dict[str, datetime], cursor: str | None,
+               mapper: Callable[[object], T]) -> Iterator[Page[T]]:
         prefix = f"/2010-04-01/Accounts/{self.account_sid}/{resource}.json"
         if cursor is not None and not cursor.startswith(prefix):
             raise ValueError(f"this cursor does not continue {resource} of {self.account_sid}")
+        # The query ``CallList.page(page_size=..., start_time_after=...)`` sends.
+        first: dict[str, object] = {
+            name: serialize.iso8601_datetime(value) for name, value in filters.items()}
+        first["PageSize"] = self._page_size
 
-        def fetch(target: str | None) -> Any:
-            url = DEFAULT_API_URL + (target or "")
-            return _read(first if target is None else lambda: listing.get_page(url))
+        def fetch(target: str | None) -> _JsonPage:
+            url = DEFAULT_API_URL + (target or prefix)
+            return _read(lambda: _JsonPage(self._version, self._client.request(
+                "GET", url, params=first if target is None else None,
+                headers={"Accept": "application/json"})))
 
         page = fetch(cursor)
         while True:
@@ -263,6 +276,24 @@ class TwilioProvider:
             page = fetch(cursor)
 
 
+class _JsonPage(SdkPage):  # type: ignore[misc]  # the SDK is untyped
+    """The SDK's page of any listing, its body decoded by orjson (see the module docstring).
+
+    ``Page`` answers where the records are (``load_page``) and the next link
+    (``next_page_url``); a page's records are never turned into ``*Instance`` objects here.
+    """
+
+    @classmethod
+    def process_response(cls, response: Any) -> Any:
+        if response.status_code != 200:  # what the SDK's Page checks
+            raise TwilioException("Unable to fetch page", response)
+        payload = orjson.loads(response.text)
+        if not isinstance(payload, dict):  # load_page would fail on it with an AttributeError
+            raise TwilioException(f"a page that is a JSON {type(payload).__name__}, "
+                                  "not an object")
+        return payload
+
+
 def _next_cursor(page: Any) -> str | None:
     """Return the page's ``next_page_uri`` as a host-free cursor, or None on the last page."""
     try:
@@ -281,14 +312,14 @@ def _read(fetch: Callable[[], T]) -> T:
         return fetch()
     except ProviderError:
         raise
-    except (TwilioException, ValueError) as exc:  # JSONDecodeError is a ValueError
+    except (TwilioException, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
         raise ProviderError(f"Twilio sent an answer that cannot be read: {exc}") from exc
 
 
 def _map_page(page: Any, mapper: Callable[[object], T]
               ) -> tuple[list[T], list[BadRecordError]]:
-    """Map the page's records as the SDK decoded them: one ``json.loads`` per page, no
-    ``*Instance`` objects (twilio_records.py reads and checks each field instead)."""
+    """Map the page's records as decoded: one ``orjson.loads`` per page, no ``*Instance``
+    objects (twilio_records.py reads and checks each field instead)."""
     records: list[T] = []
     bad: list[BadRecordError] = []
     for item in _decoded(page):
