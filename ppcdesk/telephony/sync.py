@@ -35,6 +35,7 @@ from sqlalchemy import Connection
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
 from ppcdesk.core.progress import Job, Progress
+from ppcdesk.storage import ingest
 from ppcdesk.storage.db import Database
 from ppcdesk.telephony import sync_state
 from ppcdesk.telephony import sync_store as store
@@ -159,9 +160,16 @@ def _open(conn: Connection, target: SyncTarget, since: int | None, now: int, zon
         stale = now - old.window_to > OVERLAP_S
         if old.phase == "calls" or (old.phase in ("recordings", "media") and not stale):
             sync_state.resume(conn, old)
+            if not old.tally.indexes_deferred:
+                ingest.restore_call_indexes(conn)
             return old
         if old.phase == "recordings":  # its recordings were not all listed: keep their start
             recordings_from = old.tally.recordings_from
+    # A first sync into an empty workspace leaves the calls indexes out until its calls are in;
+    # any other builds those a first sync killed before that point left out.
+    deferred = ingest.defer_call_indexes(conn)
+    if not deferred:
+        ingest.restore_call_indexes(conn)
     if since is not None:
         start = since
     elif account.checkpoint_at is not None:
@@ -177,7 +185,8 @@ def _open(conn: Connection, target: SyncTarget, since: int | None, now: int, zon
                            window_from=start, window_to=now)
     if recordings_from is not None:
         run.tally.recordings_from = min(recordings_from, start)
-        sync_state.save(conn, run)
+    run.tally.indexes_deferred = deferred
+    sync_state.save(conn, run)
     return run
 
 
@@ -186,6 +195,7 @@ def _close(db: Database, run: Run, status: str, clock: Clock, error: str | None 
     if status == "ok":
         run.phase, run.cursor = "done", None
     with db.write() as conn:
+        _build_indexes(conn, run)  # a stopped first sync leaves a workspace as fast to read
         sync_state.finish(conn, run, status, to_epoch(clock.now()))
         raw = conn.connection.dbapi_connection
         if raw is not None:
@@ -262,6 +272,7 @@ def _calls(db: Database, provider: TelephonyProvider, run: Run, now: int,
 def _end_calls(conn: Connection, directory: store.Directory, run: Run, now: int) -> None:
     """The window is complete: settle held legs, move the checkpoint, go on."""
     store.settle_pending(conn, directory, run.tally, now)
+    _build_indexes(conn, run)
     conn.exec_driver_sql("UPDATE telephony_accounts SET checkpoint_at = ? WHERE id = ?",
                          (run.window_to, run.account_id))
     run.cursor = None
@@ -271,6 +282,14 @@ def _end_calls(conn: Connection, directory: store.Directory, run: Run, now: int)
         run.window_to = now
     else:
         run.phase = "recordings"
+
+
+def _build_indexes(conn: Connection, run: Run) -> None:
+    """Build the calls indexes a first sync left out (``_open``), once its calls are in."""
+    if run.tally.indexes_deferred:
+        built = ingest.restore_call_indexes(conn)
+        log.info("first sync: %d indexes of calls built after %d calls", built, run.tally.calls)
+        run.tally.indexes_deferred = False
 
 
 def _recordings(db: Database, provider: TelephonyProvider, run: Run) -> Job[None]:

@@ -41,6 +41,9 @@ class Tally:
     pages: int = 0
     legs_seen: int = 0
     recordings_from: int | None = None  # the recordings phase lists from here
+    # A first sync into an empty workspace builds the calls table's secondary indexes once its
+    # calls are all in, not row by row (ingest.defer_call_indexes): True until they are built.
+    indexes_deferred: bool = False
     skipped: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
