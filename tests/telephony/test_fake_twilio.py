@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email.utils
 import json
-import time
 from typing import Any
 
 import pytest
@@ -208,14 +207,13 @@ def test_generate_is_deterministic_and_realistic() -> None:
 
 
 @pytest.mark.slow
-def test_generate_fills_100000_calls_quickly() -> None:
+def test_generate_fills_100000_calls() -> None:
+    """The benchmark's account: 100,000 calls served in pages of 1000 (how long generating
+    takes is bench_sync's to show, not a test's: a loaded machine would fail it)."""
     with FakeTwilio() as fake:
-        began = time.perf_counter()
         summary = fake.generate(100_000, seed=1)
-        elapsed = time.perf_counter() - began
         page = get(fake, calls_path(fake), PageSize=1000).json()
     assert summary.parents == 100_000
     assert len(page["calls"]) == 1000
     assert page["next_page_uri"]
-    assert elapsed < 15, f"generate(100000) took {elapsed:.1f} s"
     json.dumps(page)  # the page is plain JSON
