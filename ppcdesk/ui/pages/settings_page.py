@@ -79,7 +79,7 @@ class SettingsPage(Page):
             "For a reviewer's ppcdesk on a shared workspace: importing, editing and adjusting "
             "contracts is refused on this computer. A guard against slips, not a permission: "
             "anyone at this computer can switch it off again.")
-        pform.addRow("Role", self.reviewer_box)
+        pform.addRow("This computer", self.reviewer_box)
 
         folders = QGroupBox("Folders")
         self.folders = QFormLayout(folders)
