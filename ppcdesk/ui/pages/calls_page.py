@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ppcdesk.core.changes import ChangeSet, Entity
+from ppcdesk.core.changes import Entity
 from ppcdesk.core.clock import day_start_epoch
 from ppcdesk.core.model import DispositionCode
 from ppcdesk.core.progress import Progress
@@ -37,6 +37,7 @@ from ppcdesk.ui.models.calls_model import BLOCK, CallsTableModel, log_columns
 from ppcdesk.ui.pages.base import Page, empty_state, make_table, scrolling
 from ppcdesk.ui.pages.calls_filters import FilterBar
 from ppcdesk.ui.pages.calls_recordings import RecordingsController, open_panel
+from ppcdesk.ui.pages.calls_review import MakeEdit, ReviewEdits
 from ppcdesk.ui.playback.balance import Balancer
 from ppcdesk.ui.playback.player import Player
 from ppcdesk.ui.playback.waveform import load_peaks
@@ -97,6 +98,9 @@ class CallsPage(Page):
         self.balancer.failed.connect(self.detail.audio_message.setText)
         self.balancer.failed.connect(lambda _m: self.detail.audio_message.show())
         self.queue = ReviewQueue(self, self.view, self.detail)
+        self.edits = ReviewEdits(self, services, runner, zone=lambda: self.zone,
+                                 masked=lambda: self.hiding, refreshed=self._refreshed,
+                                 failed=self.detail.review_error.setText)
         self.empty = empty_state("No calls match. Calls arrive with a Twilio sync, or open "
                                  "the demo workspace to explore.")
         self.empty.hide()
@@ -239,6 +243,7 @@ class CallsPage(Page):
 
     def _detail(self, detail: CallDetail) -> None:
         self.detail.set_detail(detail, self.zone, masked=self.hiding)
+        self.edits.seen(detail)
         billing, sid = self.services.billing, detail.row.call.sid
         self.runner.query("calls:explain", lambda: (sid, billing.explain(sid)), self._explained,
                           lambda message: self.detail.set_explanation(f"No explanation: "
@@ -311,42 +316,39 @@ class CallsPage(Page):
             self.detail.progress.setValue(progress.done)
 
     # ---------------------------------------------------------------- review jobs
-    def _review_job(self, title: str, make: Any, *, advance: bool = False) -> None:
-        detail = self.detail.detail
-        if detail is None:
-            return
-        call_id = detail.row.call.id
-        review = self.services.review
-
-        def done(_changes: ChangeSet) -> None:
-            self.runner.query(f"calls:row{call_id}", lambda: review.detail(call_id),
-                              self._refreshed)
-
-        def failed(message: str) -> None:
-            self.detail.review_error.setText(message)
-
-        self.runner.submit(title, lambda: make(call_id), on_done=done, on_error=failed)
-        if advance:
-            self.queue.step(1)
+    def _review_job(self, title: str, make: MakeEdit, yours: str, *,
+                    advance: bool = False) -> None:
+        """An edit of the shown call, based on what it shows (see ReviewEdits)."""
+        if self.detail.detail is not None:
+            self.edits.submit(title, self.detail.detail, make, yours)
+            if advance:
+                self.queue.step(1)
 
     def _refreshed(self, detail: CallDetail) -> None:
         self.model.replace_row(detail.row)
         current = self.detail.detail
         if current is not None and current.row.call.id == detail.row.call.id:
             self.detail.set_detail(detail, self.zone, masked=self.hiding)
+            self.edits.seen(detail)
 
     def _dispose(self, code: DispositionCode, sale: int | None) -> None:
-        review = self.services.review
+        review, label = self.services.review, code.value.replace("_", " ")
         self._review_job(f"Disposition: {code.value}",
-                         lambda call_id: review.dispose_job(call_id, code, sale), advance=True)
+                         lambda call_id, shown: review.dispose_job(call_id, code, sale,
+                                                                   shown=shown),
+                         f"'{label}'", advance=True)
 
     def _note(self, text: str) -> None:
         review = self.services.review
-        self._review_job("Add a note", lambda call_id: review.note_job(call_id, text))
+        self._review_job("Add a note", lambda call_id, _shown: review.note_job(call_id, text),
+                         "your note")
 
     def _dispute(self, disputed: bool, reason: str) -> None:
         review = self.services.review
-        self._review_job("Dispute", lambda call_id: review.dispute_job(call_id, disputed, reason))
+        self._review_job("Dispute",
+                         lambda call_id, shown: review.dispute_job(call_id, disputed, reason,
+                                                                   shown=shown),
+                         f"disputed: '{reason}'" if disputed else "dispute cleared")
 
     # ---------------------------------------------------------------- export, columns
     def export(self, target: Path | None = None) -> int | None:
