@@ -3,34 +3,79 @@ the previous period, n/a, the buffer drawn on the histogram, and spend entered b
 
 from __future__ import annotations
 
+import shutil
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from ppcdesk.config import paths as paths_mod
 from ppcdesk.core.clock import FixedClock
 from ppcdesk.core.errors import DataError
 from ppcdesk.core.progress import CancelledError, run_job
+from ppcdesk.kpi import catalog
 from ppcdesk.kpi.queries import Filters, Period
 from ppcdesk.services.app_services import AppServices
 from ppcdesk.storage import migrate
 from ppcdesk.storage.db import Database
+from sqlalchemy.exc import OperationalError
 
 ZONE = "America/New_York"
 END = date(2026, 11, 20)  # the demo's last day; "today" is the 21st
 MONTH = Period(date(2026, 10, 22), END, ZONE)  # the dashboard's default: 30 days
 
 
+NOW = datetime(2026, 11, 21, 15, tzinfo=UTC)
+
+
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServices]:
-    home = tmp_path_factory.mktemp("kpi-home")
-    paths = paths_mod.resolve(home).ensure()
-    db = Database(paths.data / "demo.sqlite")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo year as a SQLite file, made once and never written after."""
+    home = tmp_path_factory.mktemp("kpi-demo")
+    db = Database(home / "demo.sqlite")
     migrate.upgrade(db)
-    services = AppServices(db, paths, FixedClock(datetime(2026, 11, 21, 15, tzinfo=UTC)))
-    run_job(services.demo_job(calls=3_000, seed=5, end=END))
-    yield services
+    paths = paths_mod.resolve(home / "home").ensure()
+    run_job(AppServices(db, paths, FixedClock(NOW)).demo_job(calls=3_000, seed=5, end=END))
     db.dispose()
+    return home / "demo.sqlite"
+
+
+def _services(target: str | Path, home: Path) -> AppServices:
+    return AppServices(Database(target), paths_mod.resolve(home).ensure(), FixedClock(NOW))
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def app(request: pytest.FixtureRequest, demo_file: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServices]:
+    """The demo year on each back end, once per module (on PostgreSQL: the file copied into
+    a new database). Tests read it, or put back what they change."""
+    home = tmp_path_factory.mktemp("kpi-home")
+    if request.param == "sqlite":
+        shutil.copy(demo_file, home / "demo.sqlite")
+        services = _services(home / "demo.sqlite", home)
+        yield services
+        services.db.dispose()
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.create_database(template=request.getfixturevalue("_pg_template"))
+    services = _services(url, home)
+    _copy(demo_file, services.db)
+    yield services
+    services.db.dispose()
+    server.drop_database(url)
+
+
+def _copy(source: Path, destination: Database) -> None:
+    """The SQLite workspace ``source`` copied into ``destination`` (ppcdesk workspace copy)."""
+    from ppcdesk.storage.copy import copy_job
+
+    src = Database(source)
+    try:
+        assert run_job(copy_job(src, destination)).committed
+    finally:
+        src.dispose()
 
 
 def _id(rows: list[tuple[int, str]], name: str) -> int:
@@ -175,16 +220,34 @@ def test_a_cancelled_request_stops_with_cancelled_error(app: AppServices) -> Non
         app.kpi.dashboard(MONTH, cancel=lambda: True)
     looks = 0
 
-    def later() -> bool:  # lets SQLite start, then says stop
+    def later() -> bool:  # lets the query start, then says stop
         nonlocal looks
         looks += 1
         return looks > 3
 
     quick = app.kpi.dashboard(MONTH, unique=False)
-    with pytest.raises(CancelledError):
-        app.kpi.with_unique(quick, later)
-    assert looks > 3  # SQLite asked while counting, not only before and after
+    if app.db.dialect == "sqlite":
+        with pytest.raises(CancelledError):
+            app.kpi.with_unique(quick, later)
+        assert looks > 3  # SQLite asked while counting, not only before and after
+    else:
+        _stops_a_running_postgresql_query(app)
     assert app.kpi.with_unique(quick, lambda: False).counted  # the connection is usable again
+
+
+def _stops_a_running_postgresql_query(app: AppServices) -> None:
+    """PostgreSQL's cancel: a thread watching the flag ends the server's query at once."""
+    asked = threading.Event()
+
+    def from_the_watcher() -> bool:  # only the watching thread's look says stop
+        if threading.current_thread() is not threading.main_thread():
+            asked.set()
+        return asked.is_set()
+
+    with pytest.raises(CancelledError) as info, app.kpi._reading(from_the_watcher) as conn:
+        conn.exec_driver_sql("SELECT pg_sleep(60)")
+    # Stopped inside the server (the query failed), not waited out and refused after.
+    assert isinstance(info.value.__context__, OperationalError)
 
 
 def test_with_the_demos_dispositions_publishers_rank_by_conversion_rate(
@@ -214,3 +277,41 @@ def test_without_dispositions_conversions_are_unknown_and_publishers_rank_by_rpm
         with app.db.write() as conn:
             conn.exec_driver_sql("INSERT INTO dispositions VALUES (?, ?, ?, ?, ?, ?)",
                                  [tuple(row) for row in kept])
+
+
+@pytest.mark.postgresql
+def test_postgresql_rebuilds_the_same_rollups_and_figures_as_sqlite(
+        demo_file: Path, pg_url: str, tmp_path: Path) -> None:
+    # The same demo on both back ends, each rollup rebuilt there from the calls (PostgreSQL's
+    # rebuild runs its own SQL over the copied calls, outcomes and dispositions).
+    shutil.copy(demo_file, tmp_path / "demo.sqlite")
+    lite, pg = _services(tmp_path / "demo.sqlite", tmp_path), _services(pg_url, tmp_path)
+    _copy(demo_file, pg.db)
+    try:
+        for services in (lite, pg):
+            run_job(services.kpi.rebuild_job(ZONE))
+        for table in ("kpi_hourly", "kpi_daily"):
+            rows = []
+            for services in (lite, pg):
+                with services.db.read() as conn:
+                    rows.append([tuple(map(int, r)) for r in conn.exec_driver_sql(
+                        f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4, 5")])
+            assert len(rows[0]) > 1_000
+            assert rows[0] == rows[1], table
+        year = Period(date(2025, 11, 21), END, ZONE)
+        for by in (None, *catalog.DIMENSIONS):
+            for period in (MONTH, year):
+                assert lite.kpi.report(period, by=by) == pg.kpi.report(period, by=by), by
+        lax = Period(MONTH.start, MONTH.end, "America/Los_Angeles")  # the hourly table
+        assert lite.kpi.report(lax, by="month") == pg.kpi.report(lax, by="month")
+        peak = Filters(publisher_id=_id([(p.id, p.name) for p in lite.publishers()],
+                                        "Peak Leads Co"))
+        for period, filters in ((MONTH, Filters()), (year, Filters()), (MONTH, peak)):
+            assert lite.kpi.dashboard(period, filters) == pg.kpi.dashboard(period, filters)
+        money = pg.kpi.report(MONTH).rows[0].values
+        assert type(money["revenue"]) is int  # micros, not Decimal
+        assert type(money["media_cost"]) is int
+    finally:
+        lite.db.dispose()
+        pg.db.dispose()
+
