@@ -72,7 +72,11 @@ def cmd_workspace(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
 def _copy(args: argparse.Namespace, paths: Paths) -> dict[str, Any]:
     if isinstance(args.destination, Path) and not args.replace:
         # A file that holds a workspace is refused before it is locked or upgraded.
-        held = copy.holdings(Database(args.destination))
+        peek = Database(args.destination)
+        try:
+            held = copy.holdings(peek)
+        finally:
+            peek.dispose()
         if held:
             raise copy.DestinationNotEmptyError(
                 f"{args.destination} is not empty: it holds {copy.describe(held)}. Copy into "
