@@ -13,6 +13,7 @@ here, so ``billing_store`` stays the one door to billing's tables.
 from __future__ import annotations
 
 import itertools
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from sqlalchemy import Connection
 
 from ppcdesk.core.model import CallStatus
 from ppcdesk.core.reasons import ReasonFlag
-from ppcdesk.storage import ingest
+from ppcdesk.storage import dialect, ingest
 from ppcdesk.storage.contract_store import (
     Adjustment,
     StoredVersion,
@@ -72,12 +73,37 @@ OUTCOME_COLUMNS = (
     "payout_micros", "reasons", "flags", "duplicate_of_call_id", "evaluated_at")
 
 
-def driver(conn: Connection) -> sqlite3.Connection:
-    """The sqlite3 connection under ``conn`` (billing reads and writes tuples on it)."""
+def driver(conn: Connection) -> sqlite3.Connection | dialect.Cursorish:
+    """The driver under ``conn`` (billing reads and writes tuples on it).
+
+    The sqlite3 connection itself; on PostgreSQL, psycopg's behind ``dialect.Cursorish``
+    (the same ``execute``, placeholders translated), in the same transaction. SQL given to
+    it goes through :func:`_sql` first.
+    """
+    if not dialect.is_sqlite(conn):
+        return dialect.Cursorish(conn)
     raw: object = conn.connection.dbapi_connection
     if not isinstance(raw, sqlite3.Connection):
         raise TypeError(f"billing needs the sqlite3 driver, not {type(raw).__name__}")
     return raw
+
+
+def _sql(conn: Connection, text: str) -> str:
+    """``text`` for ``conn``'s back end: SQLite's planner hints dropped on PostgreSQL.
+
+    The statements are written for SQLite, whose planner needs telling (CROSS JOIN keeps the
+    tables in the order written, INDEXED BY picks the index); PostgreSQL plans its own and
+    knows neither (placeholders and IS NOT are translated by the driver's wrapper).
+    """
+    return text if dialect.is_sqlite(conn) else _unhinted(text)
+
+
+@lru_cache(maxsize=128)
+def _unhinted(text: str) -> str:
+    return _INDEXED_BY.sub("", text).replace("CROSS JOIN", "JOIN")
+
+
+_INDEXED_BY = re.compile(r"\s+INDEXED BY \w+")
 
 
 # ---------------------------------------------------------------- names and facts
@@ -157,11 +183,11 @@ def load_history(conn: Connection, lookback: int, start: int, end: int,
     if driver(conn).execute("SELECT 1 FROM calls WHERE started_at >= ? AND started_at < ? "
                             "LIMIT 1", (lookback, start)).fetchone() is None:
         return []  # a run from the first call: no earlier call to read (a scan of the range)
-    rows: list[FactRow] = driver(conn).execute(
-        f"SELECT {_FACT_COLUMNS} FROM (SELECT DISTINCT caller FROM calls "
+    rows: list[FactRow] = list(driver(conn).execute(_sql(
+        conn, f"SELECT {_FACT_COLUMNS} FROM (SELECT DISTINCT caller FROM calls "
         "WHERE started_at >= ? AND started_at < ?) AS r CROSS JOIN calls AS c "
-        "ON c.caller = r.caller AND c.started_at >= ? AND c.started_at < ?",
-        (start, end, lookback, start)).fetchall()
+        "ON c.caller = r.caller AND c.started_at >= ? AND c.started_at < ?"),
+        (start, end, lookback, start)).fetchall())
     have = {row[0] for row in rows}
     rows += [row for i, row in extra.items() if i not in have and lookback <= row[2] < start]
     rows.sort(key=_CALL_ORDER)
@@ -185,9 +211,9 @@ def first_changed_call(conn: Connection, since: int) -> int | None:
     """The earliest start among calls written after ``since`` (``updated_at > since``)."""
     # Through the updated_at index: left alone, the planner may walk the start-time index in
     # order for MIN() and read every call when none changed.
-    value = conn.exec_driver_sql(
-        "SELECT MIN(started_at) FROM calls INDEXED BY ix_calls_updated_at WHERE updated_at > ?",
-        (since,)).scalar_one()
+    value = conn.exec_driver_sql(_sql(
+        conn, "SELECT MIN(started_at) FROM calls INDEXED BY ix_calls_updated_at "
+        "WHERE updated_at > ?"), (since,)).scalar_one()
     return None if value is None else int(value)
 
 
@@ -209,13 +235,13 @@ def qualified_calls(conn: Connection, contract_id: int, start: int, end: int,
     if parties is not None:
         column = "buyer_id" if parties[0] == "buyer" else "publisher_id"
         ids = sorted(set(parties[1]))
-        rows = driver(conn).execute(
-            f"{joined}WHERE c.{column} IN ({', '.join('?' * len(ids))}) "
-            f"AND c.started_at >= ? AND c.started_at < ? {qualified}",
+        rows = driver(conn).execute(_sql(
+            conn, f"{joined}WHERE c.{column} IN ({', '.join('?' * len(ids))}) "
+            f"AND c.started_at >= ? AND c.started_at < ? {qualified}"),
             (contract_id, *ids, start, end))
     else:
-        rows = driver(conn).execute(
-            f"{joined}WHERE c.started_at >= ? AND c.started_at < ? {qualified}",
+        rows = driver(conn).execute(_sql(
+            conn, f"{joined}WHERE c.started_at >= ? AND c.started_at < ? {qualified}"),
             (contract_id, start, end))
     return {row[0]: row for row in rows}
 
@@ -234,10 +260,10 @@ def stored_outcomes(conn: Connection, contract_id: int, start: int,
         # Every call: the contract's own index lists its outcomes without visiting calls.
         return set(driver(conn).execute(sql + "WHERE o.contract_id = ?", (contract_id,)))
     # Calls by start time first, then each one's outcome by its unique (call, contract) key.
-    return set(driver(conn).execute(
-        sql.replace("FROM call_outcomes o", "FROM calls c CROSS JOIN call_outcomes o ON "
-                    "o.call_id = c.id AND o.contract_id = ?")
-        + "WHERE c.started_at >= ? AND c.started_at < ?", (contract_id, start, end)))
+    return set(driver(conn).execute(_sql(
+        conn, sql.replace("FROM call_outcomes o", "FROM calls c CROSS JOIN call_outcomes o ON "
+                          "o.call_id = c.id AND o.contract_id = ?")
+        + "WHERE c.started_at >= ? AND c.started_at < ?"), (contract_id, start, end)))
 
 
 def stored_outcomes_of(conn: Connection, contract_ids: Iterable[int], start: int, end: int,
@@ -252,10 +278,11 @@ def stored_outcomes_of(conn: Connection, contract_ids: Iterable[int], start: int
     if len(wanted) < 2 or span is None or (start <= span[0] and end >= span[1]):
         return {c: stored_outcomes(conn, c, start, end) for c in wanted}
     found: dict[int, set[tuple[int, int, int, int, int | None]]] = {c: set() for c in wanted}
-    rows = driver(conn).execute(
-        "SELECT o.contract_id, o.call_id, o.contract_version_id, o.flags, o.revenue_micros + "
-        "o.payout_micros, o.duplicate_of_call_id FROM calls c CROSS JOIN call_outcomes o "
-        "ON o.call_id = c.id WHERE c.started_at >= ? AND c.started_at < ?", (start, end))
+    rows = driver(conn).execute(_sql(
+        conn, "SELECT o.contract_id, o.call_id, o.contract_version_id, o.flags, "
+        "o.revenue_micros + o.payout_micros, o.duplicate_of_call_id FROM calls c CROSS JOIN "
+        "call_outcomes o ON o.call_id = c.id WHERE c.started_at >= ? AND c.started_at < ?"),
+        (start, end))
     for contract, *outcome in rows:
         into = found.get(contract)
         if into is not None:
@@ -265,17 +292,18 @@ def stored_outcomes_of(conn: Connection, contract_ids: Iterable[int], start: int
 
 def calls_written_since(conn: Connection, since: int) -> set[int]:
     """The calls written after ``since`` (``updated_at > since``), by the updated_at index."""
-    return {i for (i,) in driver(conn).execute(
-        "SELECT id FROM calls INDEXED BY ix_calls_updated_at WHERE updated_at > ?", (since,))}
+    return {i for (i,) in driver(conn).execute(_sql(
+        conn, "SELECT id FROM calls INDEXED BY ix_calls_updated_at WHERE updated_at > ?"),
+        (since,))}
 
 
 def revenue_by_call(conn: Connection, start: int, end: int) -> dict[int, int]:
     """What the buyers' contracts earn per call in ``[start, end)`` (billable ones only)."""
-    rows = driver(conn).execute(
-        "SELECT o.call_id, SUM(o.revenue_micros) FROM calls c CROSS JOIN call_outcomes o "
+    rows = driver(conn).execute(_sql(
+        conn, "SELECT o.call_id, SUM(o.revenue_micros) FROM calls c CROSS JOIN call_outcomes o "
         "ON o.call_id = c.id JOIN contracts k ON k.id = o.contract_id "
-        "WHERE k.counterparty_kind = 'buyer' AND o.billable AND c.started_at >= ? "
-        "AND c.started_at < ? GROUP BY o.call_id", (start, end))
+        "WHERE k.counterparty_kind = 'buyer' AND o.billable = 1 AND c.started_at >= ? "
+        "AND c.started_at < ? GROUP BY o.call_id"), (start, end))
     return {int(i): int(v) for i, v in rows}
 
 
@@ -293,23 +321,35 @@ def _upsert_outcomes_sql(rows: int) -> str:
 def upsert_outcomes(conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
     """Insert or update outcomes (OUTCOME_COLUMNS order); unchanged rows are not rewritten.
 
-    Returns the rows written (new or changed).
+    Returns the rows written (new or changed). Multi-row statements of a few fixed sizes on
+    both back ends (PostgreSQL: IS DISTINCT FROM for IS NOT, up to 65,535 parameters).
     """
     width = len(OUTCOME_COLUMNS)
     values = list(itertools.chain.from_iterable(rows))
     raw = driver(conn)
-    limit = min(ingest.MAX_PARAMETERS, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    if isinstance(raw, sqlite3.Connection):
+        limit = min(ingest.MAX_PARAMETERS, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        cursor: Any = raw.cursor()
+        statement = _upsert_outcomes_sql
+    else:
+        limit = ingest.PG_MAX_PARAMETERS
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        statement = _upsert_outcomes_pg
     written = start = 0
-    cursor = raw.cursor()
     try:
         for size in ingest.statement_sizes(len(rows), max(1, limit // width)):
             stop = start + size * width
-            cursor.execute(_upsert_outcomes_sql(size), values[start:stop])
+            cursor.execute(statement(size), values[start:stop])
             written += max(0, cursor.rowcount)
             start = stop
     finally:
         cursor.close()
     return written
+
+
+@lru_cache(maxsize=16)
+def _upsert_outcomes_pg(rows: int) -> str:
+    return dialect.translate(_upsert_outcomes_sql(rows))
 
 
 def delete_outcomes(conn: Connection, contract_id: int, call_ids: Iterable[int]) -> int:

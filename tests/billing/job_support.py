@@ -6,8 +6,8 @@ outcomes are read back as plain tuples a test can compare with a table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from ppcdesk.billing import contract_import as billing_io
 from ppcdesk.core.clock import FixedClock, to_epoch
 from ppcdesk.core.progress import run_job
 from ppcdesk.storage import billing_store as store
-from ppcdesk.storage import ingest, migrate
+from ppcdesk.storage import ingest
 from ppcdesk.storage.db import Database
 
 ZONE = "America/Chicago"
@@ -78,10 +78,11 @@ def local(text: str) -> int:
         tzinfo=ZoneInfo(ZONE)).timestamp())
 
 
-def new_workspace(tmp_path: Path, contracts: str = APEX + "\n" + PEAK) -> Database:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    db = Database(tmp_path / "billing.sqlite")
-    migrate.upgrade(db)
+NewDb = Callable[..., Database]  # the ``new_db`` fixture: (contracts) -> a workspace
+
+
+def new_workspace(db: Database, contracts: str = APEX + "\n" + PEAK) -> Database:
+    """``db`` (migrated, empty) with the declarations and ``contracts`` imported."""
     import_text(db, DECLARATIONS + "\n" + contracts)
     return db
 
@@ -129,7 +130,7 @@ def outcomes(db: Database, contract: str) -> list[tuple[str, bool, str, list[str
 
     with db.read() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT c.sid, o.billable OR o.payable, o.revenue_micros + o.payout_micros, "
+            "SELECT c.sid, o.billable + o.payable, o.revenue_micros + o.payout_micros, "
             "o.reasons FROM call_outcomes o JOIN calls c ON c.id = o.call_id "
             "JOIN contracts k ON k.id = o.contract_id WHERE k.name = ? "
             "ORDER BY c.started_at, c.id", (contract,)).all()

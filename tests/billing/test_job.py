@@ -7,7 +7,6 @@ caller per 30 days, at most 2 a day; "Peak payout" pays the publisher 60% of tha
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from ppcdesk.core.progress import run_job
@@ -18,12 +17,12 @@ from tests.billing.job_support import (
     APEX,
     CLOCK,
     PEAK,
+    NewDb,
     add_calls,
     dump,
     evaluate,
     import_text,
     local,
-    new_workspace,
     outcomes,
 )
 
@@ -38,8 +37,8 @@ CA07 | 2026-03-02 10:00 | +12145550007 | 200 | Keystone
 """
 
 
-def test_a_full_evaluation_stores_each_contracts_verdict_with_reasons(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_a_full_evaluation_stores_each_contracts_verdict_with_reasons(new_db: NewDb) -> None:
+    db = new_db()
     add_calls(db, MONDAY)
     changes = evaluate(db)
     assert changes.counts["contracts"] == 2
@@ -64,8 +63,8 @@ def test_a_full_evaluation_stores_each_contracts_verdict_with_reasons(tmp_path: 
     ]
 
 
-def test_reasons_carry_a_sentence_flags_and_the_call_repeated(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_reasons_carry_a_sentence_flags_and_the_call_repeated(new_db: NewDb) -> None:
+    db = new_db()
     add_calls(db, MONDAY)
     evaluate(db)
     with db.read() as conn:
@@ -80,8 +79,8 @@ def test_reasons_carry_a_sentence_flags_and_the_call_repeated(tmp_path: Path) ->
     assert repeated == "CA01"
 
 
-def test_evaluating_again_rewrites_nothing(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_evaluating_again_rewrites_nothing(new_db: NewDb) -> None:
+    db = new_db()
     add_calls(db, MONDAY)
     assert evaluate(db).counts["outcomes"] == 12
     again = evaluate(db)
@@ -100,9 +99,9 @@ def sentence_of(db: Database, sid: str, contract: str) -> str:
 
 @pytest.mark.parametrize("incremental", [False, True])
 def test_a_call_that_changed_gets_new_words_though_its_verdict_stays(
-        tmp_path: Path, incremental: bool) -> None:
+        new_db: NewDb, incremental: bool) -> None:
     """A run writes only outcomes that changed; a call written since still counts as one."""
-    db = new_workspace(tmp_path)
+    db = new_db()
     add_calls(db, MONDAY)
     evaluate(db)
     assert sentence_of(db, "CA03", "Apex auto") == "connected 89 s, buffer 90 s: short"
@@ -112,7 +111,7 @@ def test_a_call_that_changed_gets_new_words_though_its_verdict_stays(
     assert outcomes(db, "Apex auto")[2] == ("CA03", False, "0.00", ["short"])
 
 
-def test_incremental_after_a_new_day_equals_a_full_evaluation(tmp_path: Path) -> None:
+def test_incremental_after_a_new_day_equals_a_full_evaluation(new_db: NewDb) -> None:
     # Tuesday's calls repeat Monday's callers (30-day duplicates reach back) and fill the
     # daily cap again (a new day); the incremental run sees only Tuesday as changed.
     tuesday = """
@@ -122,14 +121,14 @@ def test_incremental_after_a_new_day_equals_a_full_evaluation(tmp_path: Path) ->
     CB04 | 2026-03-03 08:15 | +12145550013 | 100 | Apex
     CB05 | 2026-03-03 23:59 | +12145550003 | 100 | Apex
     """
-    incremental = new_workspace(tmp_path / "a")
+    incremental = new_db()
     add_calls(incremental, MONDAY)
     evaluate(incremental)
     add_calls(incremental, tuesday, updated_at=2_000)
     changes = evaluate(incremental, incremental=True)
     assert changes.counts["contracts"] == 2
 
-    full = new_workspace(tmp_path / "b")
+    full = new_db()
     add_calls(full, MONDAY)
     add_calls(full, tuesday, updated_at=2_000)
     evaluate(full)
@@ -143,16 +142,16 @@ def test_incremental_after_a_new_day_equals_a_full_evaluation(tmp_path: Path) ->
     ]
 
 
-def test_incremental_with_nothing_changed_does_nothing(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_incremental_with_nothing_changed_does_nothing(new_db: NewDb) -> None:
+    db = new_db()
     add_calls(db, MONDAY)
     evaluate(db)
     assert evaluate(db, incremental=True).counts["contracts"] == 0
 
 
 def test_a_new_version_is_evaluated_in_full_and_older_calls_keep_the_old_one(
-        tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+        new_db: NewDb) -> None:
+    db = new_db()
     add_calls(db, MONDAY)
     add_calls(db, "CB01 | 2026-03-03 08:00 | +12145550021 | 100 | Apex")
     evaluate(db)
@@ -166,8 +165,8 @@ def test_a_new_version_is_evaluated_in_full_and_older_calls_keep_the_old_one(
     assert apex["CB01"] == "50.00"
 
 
-def test_calls_a_contract_no_longer_covers_lose_their_outcome(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_calls_a_contract_no_longer_covers_lose_their_outcome(new_db: NewDb) -> None:
+    db = new_db()
     add_calls(db, MONDAY)
     evaluate(db)
     import_text(db, APEX.replace('campaign = "Auto"\n', 'campaign = "Auto"\n', 1).replace(
@@ -177,10 +176,10 @@ def test_calls_a_contract_no_longer_covers_lose_their_outcome(tmp_path: Path) ->
     assert [row[0] for row in outcomes(db, "Apex auto")] == ["CA07"]
 
 
-def test_adjustments_survive_re_evaluation(tmp_path: Path) -> None:
+def test_adjustments_survive_re_evaluation(new_db: NewDb) -> None:
     from ppcdesk.services import billing_queries
 
-    db = new_workspace(tmp_path)
+    db = new_db()
     add_calls(db, MONDAY)
     evaluate(db)
     with db.write() as conn:
@@ -195,11 +194,11 @@ def test_adjustments_survive_re_evaluation(tmp_path: Path) -> None:
         ("billable", "false", "true", "dana")]
 
 
-def test_a_cancelled_evaluation_leaves_the_outcomes_as_they_were(tmp_path: Path) -> None:
+def test_a_cancelled_evaluation_leaves_the_outcomes_as_they_were(new_db: NewDb) -> None:
     from ppcdesk.billing.job import evaluate_job
     from ppcdesk.core.progress import CancelledError
 
-    db = new_workspace(tmp_path)
+    db = new_db()
     add_calls(db, MONDAY)
     with pytest.raises(CancelledError):
         run_job(evaluate_job(db, CLOCK), should_cancel=lambda: True)
@@ -249,7 +248,7 @@ concurrency = 1
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_day_by_day_incremental_runs_equal_one_full_run(tmp_path: Path, seed: int) -> None:
+def test_day_by_day_incremental_runs_equal_one_full_run(new_db: NewDb, seed: int) -> None:
     """Random calls over ten days, stored a day at a time with an incremental run after each
     (as syncs do), end with exactly the outcomes one full evaluation stores."""
     import random
@@ -266,8 +265,8 @@ def test_day_by_day_incremental_runs_equal_one_full_run(tmp_path: Path, seed: in
             lines.append(f"S{seed}D{day}K{k} | 2026-03-{day + 1:02d} {hour:02d}:{minute:02d} "
                          f"| {caller} | {connected} | {buyer}")
         days.append(lines)
-    stepped = new_workspace(tmp_path / "stepped", APEX + "\n" + PEAK + "\n" + MIXED)
-    whole = new_workspace(tmp_path / "whole", APEX + "\n" + PEAK + "\n" + MIXED)
+    stepped = new_db(APEX + "\n" + PEAK + "\n" + MIXED)
+    whole = new_db(APEX + "\n" + PEAK + "\n" + MIXED)
     for day, lines in enumerate(days):
         add_calls(stepped, "\n".join(lines), updated_at=1_000 + day)
         add_calls(whole, "\n".join(lines), updated_at=1_000 + day)
@@ -276,13 +275,13 @@ def test_day_by_day_incremental_runs_equal_one_full_run(tmp_path: Path, seed: in
     assert dump(stepped) == dump(whole)
 
 
-def test_every_stored_sentence_is_what_explain_says(tmp_path: Path) -> None:
+def test_every_stored_sentence_is_what_explain_says(new_db: NewDb) -> None:
     """Sentences are worded once per distinct case; each must still be explain's own words."""
     from ppcdesk.billing import explain
     from ppcdesk.billing.facts import CallFacts
     from ppcdesk.billing.job import Facts, plans, run_segment
 
-    db = new_workspace(tmp_path, APEX + "\n" + PEAK + "\n" + MIXED)
+    db = new_db(APEX + "\n" + PEAK + "\n" + MIXED)
     add_calls(db, MONDAY)
     add_calls(db, """
     CB01 | 2026-03-02 09:12 | +12145550002 |  95 | Keystone

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from ppcdesk.billing import contract_file
 from ppcdesk.billing import contract_import as billing_io
 from ppcdesk.billing.contract_file import ContractFileError
 from ppcdesk.storage import billing_store as store
-from tests.billing.job_support import APEX, DECLARATIONS, PEAK, import_text, new_workspace
+from tests.billing.job_support import APEX, DECLARATIONS, PEAK, NewDb, import_text
 
 
 def _table(db: object, sql: str) -> list[tuple[object, ...]]:
@@ -17,8 +15,8 @@ def _table(db: object, sql: str) -> list[tuple[object, ...]]:
         return [tuple(r) for r in conn.exec_driver_sql(sql)]
 
 
-def test_one_file_sets_up_the_workspace(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_one_file_sets_up_the_workspace(new_db: NewDb) -> None:
+    db = new_db()
     assert _table(db, "SELECT name, timezone FROM campaigns") == [("Auto", "America/Chicago")]
     assert _table(db, "SELECT b.name, d.e164 FROM buyer_destinations d "
                       "JOIN buyers b ON b.id = d.buyer_id ORDER BY d.e164") == [
@@ -32,8 +30,8 @@ def test_one_file_sets_up_the_workspace(tmp_path: Path) -> None:
         ("Apex auto", "buyer", 1), ("Peak payout", "publisher", 1)]
 
 
-def test_the_same_terms_again_add_no_version_and_new_terms_add_one(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_the_same_terms_again_add_no_version_and_new_terms_add_one(new_db: NewDb) -> None:
+    db = new_db()
     again = import_text(db, DECLARATIONS + APEX)
     assert (again.created, again.updated, again.unchanged) == ((), (), ("Apex auto",))
     changed = import_text(db, APEX.replace("daily = 2", "daily = 3"))
@@ -45,8 +43,8 @@ def test_the_same_terms_again_add_no_version_and_new_terms_add_one(tmp_path: Pat
     assert "daily = 3" in versions[1].terms
 
 
-def test_an_export_imports_back_as_no_change_and_reads_back_the_same(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_an_export_imports_back_as_no_change_and_reads_back_the_same(new_db: NewDb) -> None:
+    db = new_db()
     with db.read() as conn:
         exported = contract_file.dumps(billing_io.export_file(conn))
     assert contract_file.dumps(contract_file.parse(exported)) == exported
@@ -61,8 +59,8 @@ def test_an_export_imports_back_as_no_change_and_reads_back_the_same(tmp_path: P
     assert "Apex auto" not in one
 
 
-def test_a_contract_naming_an_unknown_buyer_imports_nothing(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_a_contract_naming_an_unknown_buyer_imports_nothing(new_db: NewDb) -> None:
+    db = new_db()
     bad = """\
 [[campaign]]
 name = "Solar"
@@ -77,8 +75,8 @@ timezone = "America/Denver"
     assert _table(db, "SELECT COUNT(*) FROM contracts") == [(2,)]
 
 
-def test_a_bad_file_names_the_line_and_key_of_each_problem(tmp_path: Path) -> None:
-    db = new_workspace(tmp_path)
+def test_a_bad_file_names_the_line_and_key_of_each_problem(new_db: NewDb) -> None:
+    db = new_db()
     bad = PEAK.replace('timezone = "America/Chicago"', 'timezone = "Mars/Olympus"').replace(
         'revenue_share = "60%"', 'revenue_share = "60%"\ncolour = "red"')
     with pytest.raises(ContractFileError) as caught:
