@@ -1,11 +1,19 @@
-"""Read Twilio's decoded JSON records (the dicts the SDK's page parsed) as provider records.
+"""Read Twilio's list pages and their JSON records as provider records.
 
 Why not the SDK's ``CallInstance``: building one object per record, each with its own date
 parsing, cost twice the transfer and ``json.loads`` of a 100k-call listing. The SDK still does
-the transport, the auth, the paging and the errors (twilio_provider.py); this module only reads
-the fields ppcdesk keeps, and more strictly than the SDK: a value of the wrong type, a date that
-is not a date, a price that is not an amount makes the record a BadRecordError that names its
-sid, so one odd record never aborts a listing. It never imports ``twilio``.
+the transport, the auth, the paging links and the errors (twilio_provider.py); this module
+decodes a page's body and reads the fields ppcdesk keeps, more strictly than the SDK: a value
+of the wrong type, a date that is not a date, a price that is not an amount makes the record a
+BadRecordError that names its sid, so one odd record never aborts a listing. It never imports
+``twilio``.
+
+A page is decoded by msgspec straight into one small struct per record holding only the fields
+read here (``CallFields``...), each typed ``Any``: the decoder skips the other ~25 fields of a
+call without building them, and checks nothing, so every check stays below, per record. That
+cost a sixth of ``json.loads`` of the whole page (1.1 ms against 9.6 ms for 1000 calls). A
+page whose shape the structs cannot hold (a record that is not an object) is decoded again
+loosely, and each record read on its own.
 
 Each reader takes one record as Twilio sends it, for example a call leg::
 
@@ -13,8 +21,9 @@ Each reader takes one record as Twilio sends it, for example a call leg::
      "status": "completed", "direction": "inbound", "start_time": "Thu, 01 Jan 2026 00:00:00
      +0000", "end_time": "...", "duration": "130", "price": "-0.01700", "phone_number_sid": "PN..."}
 
-To read a new field: add it to the record in provider.py, read it here with the checker of its
-kind (``_text``, ``_sid``, ``epoch``, ``_seconds``, ``_cost``), and add a row to the tests.
+To read a new field: add it to the record in provider.py and to its ``*Fields`` struct here,
+read it with the checker of its kind (``_text``, ``_sid``, ``epoch``, ``_seconds``, ``_cost``),
+and add a row to the tests.
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ import email.utils
 import functools
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+import msgspec
 
 from ppcdesk.core.errors import MoneyError
 from ppcdesk.core.money import to_micros
@@ -39,29 +50,122 @@ _MONTHS = {name: number for number, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
 
+# ------------------------------------------------------------------ what is decoded
+# gc=False: decoded JSON holds no cycles, and untracked structs are cheaper to make and free.
+class CallFields(msgspec.Struct, rename={"from_": "from"}, gc=False):
+    """The fields of a Calls record that are read, as sent (absent: None)."""
+
+    sid: Any = None
+    parent_call_sid: Any = None
+    from_: Any = None
+    to: Any = None
+    status: Any = None
+    direction: Any = None
+    start_time: Any = None
+    end_time: Any = None
+    duration: Any = None
+    price: Any = None
+    phone_number_sid: Any = None
+
+
+class NumberFields(msgspec.Struct, gc=False):
+    sid: Any = None
+    phone_number: Any = None
+    friendly_name: Any = None
+    date_created: Any = None
+
+
+class RecordingFields(msgspec.Struct, gc=False):
+    sid: Any = None
+    call_sid: Any = None
+    start_time: Any = None
+    duration: Any = None
+    channels: Any = None
+    status: Any = None
+    price: Any = None
+
+
+class _CallsPage(msgspec.Struct, rename={"records": "calls"}, gc=False):
+    records: list[CallFields]
+    next_page_uri: Any = None
+
+
+class _NumbersPage(msgspec.Struct, rename={"records": "incoming_phone_numbers"}, gc=False):
+    records: list[NumberFields]
+    next_page_uri: Any = None
+
+
+class _RecordingsPage(msgspec.Struct, rename={"records": "recordings"}, gc=False):
+    records: list[RecordingFields]
+    next_page_uri: Any = None
+
+
+_PAGES: dict[str, msgspec.json.Decoder[Any]] = {
+    "calls": msgspec.json.Decoder(_CallsPage),
+    "incoming_phone_numbers": msgspec.json.Decoder(_NumbersPage),
+    "recordings": msgspec.json.Decoder(_RecordingsPage),
+}
+PAGE_KEYS = tuple(_PAGES)  # the key of each listing's records in its page
+
+
+def decode_page(body: str | bytes, key: str) -> dict[str, Any]:
+    """Decode a list page as ``{key: [records], "next_page_uri": ...}``, its records structs.
+
+    Raises ValueError for text that is not JSON. A page that is JSON but not of the expected
+    shape comes back decoded as it is (a dict, or whatever the JSON was), for the caller's
+    checks (the SDK's Page finds the records, or says it cannot).
+    """
+    try:
+        page = _PAGES[key].decode(body)
+    except msgspec.ValidationError:
+        try:
+            loose: dict[str, Any] = msgspec.json.decode(body)
+        except msgspec.DecodeError as exc:
+            raise ValueError(f"a page that is not JSON ({exc})") from None
+        return loose
+    except msgspec.DecodeError as exc:  # not JSON at all
+        raise ValueError(f"a page that is not JSON ({exc})") from None
+    return {key: page.records, "next_page_uri": page.next_page_uri}
+
+
+S = TypeVar("S", CallFields, NumberFields, RecordingFields)
+
+
+def _fields(item: object, kind: type[S]) -> S:
+    """A record as its struct: decoded so already, or converted from a JSON object."""
+    if item.__class__ is kind:
+        return item  # checked just above
+    if not isinstance(item, dict):
+        raise BadRecordError("", f"unreadable record (a JSON {type(item).__name__}, "
+                                 "not an object)")
+    try:
+        return msgspec.convert(item, kind)
+    except msgspec.ValidationError as exc:  # a key that is not text
+        sid = item.get("sid")
+        raise BadRecordError(sid if isinstance(sid, str) else "", str(exc)) from None
+
+
 # ------------------------------------------------------------------ records
 def call_record(item: object) -> CallRecord:
     """One call leg, parent or child; BadRecordError when a field cannot be read."""
-    call = _object(item)
+    call = _fields(item, CallFields)
     try:
         return _call(call)
     except (ValueError, TypeError) as exc:
         raise _bad(call, exc) from None
 
 
-def _call(call: dict[str, Any]) -> CallRecord:
+def _call(call: CallFields) -> CallRecord:
     # The hot path of a sync (one call per leg): each check is inline for the common case
     # and leaves the uncommon one (null, a number, junk) to the field's reader.
-    get = call.get
-    sid, parent, status, direction = (get("sid"), get("parent_call_sid"), get("status"),
-                                      get("direction"))
-    started, ended = epoch(get("start_time"), "start_time"), epoch(get("end_time"), "end_time")
+    sid, parent, status, direction = call.sid, call.parent_call_sid, call.status, call.direction
+    started, ended = epoch(call.start_time, "start_time"), epoch(call.end_time, "end_time")
     if status == "completed" and (started is None or ended is None):
         raise ValueError("a completed call without its start or end time")
-    caller, called, number = get("from"), get("to"), get("phone_number_sid")
+    caller, called, number = call.from_, call.to, call.phone_number_sid
     if caller.__class__ is not str or called.__class__ is not str:
         raise TypeError("from or to is missing")
-    duration, price = get("duration"), get("price")
+    duration, price = call.duration, call.price
     return CallRecord(
         sid if sid.__class__ is str and _CALL_SID(sid) else _sid(sid, "CA"),
         (parent if parent.__class__ is str and _CALL_SID(parent)
@@ -79,31 +183,31 @@ def _call(call: dict[str, Any]) -> CallRecord:
 
 def number_record(item: object) -> NumberRecord:
     """One IncomingPhoneNumber the account owns."""
-    number = _object(item)
+    number = _fields(item, NumberFields)
     try:
-        name = number.get("friendly_name")
+        name = number.friendly_name
         return NumberRecord(
-            sid=_sid(number.get("sid"), "PN"),
-            e164=_text(number.get("phone_number"), "phone_number"),
+            sid=_sid(number.sid, "PN"),
+            e164=_text(number.phone_number, "phone_number"),
             friendly_name=str(name) if name else "",
-            created_at=epoch(number.get("date_created"), "date_created"))
+            created_at=epoch(number.date_created, "date_created"))
     except (ValueError, TypeError) as exc:
         raise _bad(number, exc) from None
 
 
 def recording_record(item: object) -> RecordingRecord:
     """One recording's metadata; its ``call_sid`` names the parent leg."""
-    recording = _object(item)
+    recording = _fields(item, RecordingFields)
     try:
         return RecordingRecord(
-            sid=_sid(recording.get("sid"), "RE"),
-            call_sid=_sid(recording.get("call_sid"), "CA", "call_sid"),
-            started_at=epoch(recording.get("start_time"), "start_time"),
+            sid=_sid(recording.sid, "RE"),
+            call_sid=_sid(recording.call_sid, "CA", "call_sid"),
+            started_at=epoch(recording.start_time, "start_time"),
             # Twilio writes -1 while a recording is still being processed.
-            duration_s=_seconds(recording.get("duration"), "duration", unknown=-1),
-            channels=_channels(recording.get("channels")),
-            status=_text(recording.get("status"), "status"),
-            cost_micros=_cost(recording.get("price")))
+            duration_s=_seconds(recording.duration, "duration", unknown=-1),
+            channels=_channels(recording.channels),
+            status=_text(recording.status, "status"),
+            cost_micros=_cost(recording.price))
     except (ValueError, TypeError) as exc:
         raise _bad(recording, exc) from None
 
@@ -177,16 +281,10 @@ def parse_rfc2822(value: Any) -> datetime | None:
 
 
 # ------------------------------------------------------------------ fields
-def _object(item: object) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise BadRecordError("", f"unreadable record (a JSON {type(item).__name__}, "
-                                 "not an object)")
-    return item
-
-
-def _bad(record: dict[str, Any], problem: Exception) -> BadRecordError:
+def _bad(record: CallFields | NumberFields | RecordingFields,
+         problem: Exception) -> BadRecordError:
     """Name the record by its sid when it has one that is text (it may be what is wrong)."""
-    sid = record.get("sid")
+    sid = record.sid
     return BadRecordError(sid if isinstance(sid, str) else "", str(problem))
 
 

@@ -223,31 +223,31 @@ def test_pages_carry_a_cursor_that_resumes_the_listing(
 def test_each_page_is_decoded_once_and_no_sdk_instance_is_built(
         fake_twilio: FakeTwilio, connect: Callable[..., TwilioProvider],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The records are the dicts of the SDK's page (its ``_payload``, read through its
-    ``load_page``), decoded by orjson: one decoding per page, none by the standard library's
-    ``json``, and never a ``CallInstance`` per record."""
+    """The records are those of the SDK's page (its ``_payload``, read through its
+    ``load_page``), decoded by twilio_records.decode_page: one decoding per page, none by the
+    standard library's ``json``, and never a ``CallInstance`` per record."""
     import json
 
-    import orjson
+    from ppcdesk.telephony import twilio_provider
     from twilio.rest.api.v2010.account.call import CallInstance
 
     fill(fake_twilio, 25)
-    decoded: list[int] = []
-    real_loads = orjson.loads
+    decoded: list[str] = []
+    real_decode = twilio_provider.decode_page
 
-    def counting_loads(text: str | bytes) -> Any:
-        decoded.append(len(text))
-        return real_loads(text)
+    def counting_decode(body: str | bytes, key: str) -> Any:
+        decoded.append(key)
+        return real_decode(body, key)
 
     def refused(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("a page was decoded twice, or an SDK instance built per record")
 
-    monkeypatch.setattr(orjson, "loads", counting_loads)
+    monkeypatch.setattr(twilio_provider, "decode_page", counting_decode)
     monkeypatch.setattr(json, "loads", refused)
     monkeypatch.setattr(CallInstance, "__init__", refused)
     pages = list(connect(page_size=10).calls(T0, None))
     assert [len(page.records) for page in pages] == [10, 10, 5]
-    assert len(decoded) == len(pages)
+    assert decoded == ["calls"] * len(pages)
 
 
 def test_start_filters_are_sent_in_utc_whatever_the_local_zone(

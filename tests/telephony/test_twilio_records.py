@@ -9,19 +9,41 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from ppcdesk.telephony import twilio_records
 from ppcdesk.telephony.fake_twilio_records import rfc2822
 from ppcdesk.telephony.provider import BadRecordError, CallRecord, NumberRecord, RecordingRecord
-from ppcdesk.telephony.twilio_records import (
-    call_record,
-    epoch,
-    number_record,
-    parse_rfc2822,
-    recording_record,
-)
+from ppcdesk.telephony.twilio_records import decode_page, epoch, parse_rfc2822
+
+R = TypeVar("R")
+
+
+def both_ways(read: Callable[[object], R], key: str) -> Callable[[object], R]:
+    """``read`` twice: the record as a JSON object, and as decode_page decodes it in a page
+    (the sync's path); both must give the same record, or the same error."""
+
+    def outcome(item: object) -> R | tuple[str, str]:
+        try:
+            return read(item)
+        except BadRecordError as exc:
+            return exc.sid, str(exc)
+
+    def reader(item: object) -> R:
+        loose = outcome(item)
+        page = decode_page(json.dumps({key: [item], "next_page_uri": None}), key)
+        assert outcome(page[key][0]) == loose, f"{item!r} reads differently in a page"
+        return read(item)
+
+    return reader
+
+
+call_record = both_ways(twilio_records.call_record, "calls")
+number_record = both_ways(twilio_records.number_record, "incoming_phone_numbers")
+recording_record = both_ways(twilio_records.recording_record, "recordings")
 
 T0 = 1_767_225_600  # 2026-01-01 00:00:00 UTC, "Thu, 01 Jan 2026 00:00:00 +0000"
 CA, PARENT, PN, RE = "CA" + "1" * 32, "CA" + "a" * 32, "PN" + "2" * 32, "RE" + "3" * 32
@@ -180,3 +202,35 @@ def test_records_read_from_a_whole_json_page_of_the_fake() -> None:
     assert by_sid[parent.sid].cost_micros == 17_000
     assert by_sid[child.sid].parent_sid == parent.sid
     assert (by_sid[child.sid].started_at, by_sid[child.sid].cost_micros) == (T0 + 20, None)
+
+
+def test_a_page_is_decoded_with_its_next_link() -> None:
+    body = json.dumps({"calls": [call(), call(sid=PARENT)], "next_page_uri": "/next",
+                       "page": 0, "page_size": 2, "uri": "/this"})
+    page = decode_page(body, "calls")
+    assert [twilio_records.call_record(item).sid for item in page["calls"]] == [CA, PARENT]
+    assert page["next_page_uri"] == "/next"
+
+
+def test_a_page_with_a_record_that_is_not_an_object_keeps_the_others() -> None:
+    page = decode_page(json.dumps({"calls": [call(), 7, call(sid=PARENT)]}), "calls")
+    read = []
+    for item in page["calls"]:
+        try:
+            read.append(twilio_records.call_record(item).sid)
+        except BadRecordError as exc:
+            read.append(str(exc))
+    assert read == [CA, "record without sid: unreadable record (a JSON int, not an object)",
+                    PARENT]
+
+
+@pytest.mark.parametrize("body", ['{"calls": [', "<html>busy</html>", ""])
+def test_a_page_that_is_not_json_is_a_value_error(body: str) -> None:
+    with pytest.raises(ValueError, match="not JSON"):
+        decode_page(body, "calls")
+
+
+def test_a_page_of_another_shape_comes_back_as_it_is() -> None:
+    assert decode_page('{"code": 20404, "message": "Not found"}', "calls") == {
+        "code": 20404, "message": "Not found"}
+    assert decode_page("[1, 2]", "calls") == [1, 2]
