@@ -127,6 +127,8 @@ class Wording:
         if key is None:  # MANUAL, and DUPLICATE without a rule: as sentence() says it
             return sentence(reason, self.rules.terms, call, outcome)
         text = self._said.get(key)
+        if text is None and reason is Reason.AFTER_HOURS and self._hours_open:
+            text = self._said[key] = self._after_hours(self.rules.clock.local(call.started_at))
         if text is None:
             local = self.rules.clock.local(call.started_at)
             ctx = _Context(self.rules, call, outcome, local, reason.flag, None)
@@ -140,6 +142,21 @@ class Wording:
         """
         keyed = self._keys.get(reason)
         return None if keyed is None else (reason, *keyed(call, outcome))
+
+    def _after_hours(self, local: int) -> str:
+        """:func:`_hours`'s sentence of a refused call, from its local start alone.
+
+        A new day of calls brings a new minute of the week per refusal, so the words are put
+        together directly (day and minute by arithmetic) instead of through a traced rule.
+        """
+        terms = self.rules.terms
+        assert terms.hours is not None  # noqa: S101 - only asked when the terms have hours
+        day = local // DAY_S
+        minute = local % DAY_S // 60
+        schedule = ("closed that day" if day in self.rules.closed_days
+                    else "open " + schedule_text(terms.hours.weekly))
+        return (f"started {WEEKDAYS[(day + 3) % 7]} {minute // 60:02d}:{minute % 60:02d} "
+                f"{zone_label(terms.timezone)}; {schedule}: after hours")
 
     def _hours_key(self, call: CallFacts, _outcome: Outcome) -> tuple[object, ...]:
         """The local minute of the week and whether that day is closed: all _hours reads."""
