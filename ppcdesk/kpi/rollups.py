@@ -45,6 +45,7 @@ _OUTCOME_TABLE = "kpi_outcome_pass"
 WEEK_HOURS = 168
 PASS_MIN_CALLS = 20_000  # below this, probes are as quick and need no temporary table
 PASS_MIN_HOURS = 60 * 24  # a refresh shorter than this probes (it holds few of the calls)
+ROLLUP_LOCK = 0x6B70_6964_6573_6B  # PostgreSQL advisory lock key of the rollups ("kpidesk")
 
 
 _BILLS = yes("k.counterparty_kind = 'buyer' AND co.billable = 1")
@@ -153,9 +154,23 @@ def refresh_rollups(conn: Connection, since: int, until: int, *, zone: str | Non
         pass
 
 
+def _one_refresh_at_a_time(conn: Connection) -> None:
+    """On PostgreSQL, wait for any other machine's rollup refresh to commit first.
+
+    A refresh deletes its hours' and days' rows and inserts them again. Two at once under
+    READ COMMITTED (two reviewers disposing calls of the same day) would both delete the old
+    rows, and the second's insert would then collide with the first's new rows. Held until
+    this transaction ends; the next statements see what the other refresh committed. SQLite
+    has one writer at a time already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK})")
+
+
 def refresh_steps(conn: Connection, since: int, until: int, *, zone: str | None = None,
                   calls_added: bool = True) -> Iterator[float]:
     """``refresh_rollups`` a week of hours at a time, yielding the fraction done (for a job)."""
+    _one_refresh_at_a_time(conn)
     if rollup_zone(conn) is None:
         yield from rebuild_steps(conn, zone=zone)
         return
@@ -185,6 +200,7 @@ def rebuild_rollups(conn: Connection, *, zone: str | None = None) -> None:
 
 def rebuild_steps(conn: Connection, *, zone: str | None = None) -> Iterator[float]:
     """``rebuild_rollups`` a week of hours at a time, yielding the fraction done (for a job)."""
+    _one_refresh_at_a_time(conn)
     zone = zone or _default_zone(conn)
     conn.exec_driver_sql("DELETE FROM kpi_hourly")
     # Apart, each reads one end of the index; together SQLite scans the table (0.2 s).

@@ -94,7 +94,14 @@ class Workspace:
 @pytest.fixture
 def ws(db_target: str, tmp_path: Path) -> Iterator[Workspace]:
     """The cast on each back end (``db_target``: a migrated SQLite file or PostgreSQL URL)."""
-    db = Database(db_target)
+    workspace = make_workspace(db_target, tmp_path)
+    yield workspace
+    workspace.db.dispose()
+
+
+def make_workspace(target: str, tmp_path: Path) -> Workspace:
+    """The cast in the migrated workspace ``target``; the caller disposes of its ``db``."""
+    db = Database(target)
     with db.write() as conn:
         for sql in (
             ("INSERT INTO workspace (id, name, role, timezone, currency, is_demo, created_at) "
@@ -120,5 +127,4 @@ def ws(db_target: str, tmp_path: Path) -> Iterator[Workspace]:
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"(SELECT MAX(id) FROM {table}))")
     paths = paths_mod.resolve(tmp_path / "home").ensure()
-    yield Workspace(db, KpiService(db, paths, FixedClock(datetime(2026, 3, 20, tzinfo=UTC))))
-    db.dispose()
+    return Workspace(db, KpiService(db, paths, FixedClock(datetime(2026, 3, 20, tzinfo=UTC))))
