@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from ppcdesk.core.model import DispositionCode
@@ -105,3 +106,17 @@ def test_keeping_theirs_writes_nothing_and_shows_theirs(
     qtbot.waitUntil(lambda: [code for code, _who in history(services, call_id)][:1] == [
         "spam"] and not page.runner.running(), timeout=10_000)
     assert page.edits.question is None  # no second question
+
+
+@pytest.mark.qt_log_ignore(*AUDIO_NOISE)
+def test_a_detail_read_before_the_page_s_own_edit_never_becomes_the_base(
+        page: CallsPage) -> None:
+    """A detail read that left before this page's edit landed may arrive after it: basing the
+    next edit on it would report the reviewer's own verdict as someone else's."""
+    detail = page.detail.detail
+    assert detail is not None
+    after_own_edit = replace(detail, review=replace(
+        detail.review, last_disposition_id=(detail.review.last_disposition_id or 0) + 1))
+    page.edits.seen(after_own_edit)
+    page.edits.seen(detail)  # the older read, late
+    assert page.edits.shown[detail.row.call.id].state == after_own_edit.review

@@ -51,10 +51,21 @@ class ReviewEdits:
         self.question: ConflictQuestion | None = None  # the one open now (tests answer it)
 
     def seen(self, detail: CallDetail) -> None:
-        """The page shows ``detail``: the next edit of its call is based on it."""
+        """The page shows ``detail``: the next edit of its call is based on it.
+
+        Not while an edit of the call is queued, nor when the read is older than the base
+        (a detail read before this page's own edit landed, delivered after it): basing the
+        next edit on that would report the reviewer's own edit as someone else's.
+        """
         call_id = detail.row.call.id
-        if self.pending.get(call_id, 0) == 0:
-            self.shown.setdefault(call_id, ShownReview(detail.review)).state = detail.review
+        if self.pending.get(call_id, 0):
+            return
+        base, new = self.shown.get(call_id), detail.review
+        if base is None:
+            self.shown[call_id] = ShownReview(new)
+        elif ((new.last_disposition_id or 0) >= (base.state.last_disposition_id or 0)
+              and (new.updated_at or 0) >= (base.state.updated_at or 0)):
+            base.state = new
 
     def submit(self, title: str, detail: CallDetail, make: MakeEdit, yours: str) -> None:
         """Run ``make`` for the call of ``detail`` (``yours`` words the edit for a question)."""
