@@ -2,7 +2,9 @@
 
 The UI and the CLI reach the call log only through here: blocks of a filtered, sorted log by
 key (never OFFSET, except to land where a scrollbar was dropped), one call in full, and the
-review marks. Writes are short jobs for the write lane; each returns its ChangeSet.
+review marks. Writes are short jobs for the write lane; each returns its ChangeSet. A review
+edit given the ``ShownReview`` it is based on is made only if nobody changed the call's review
+since (review_conflict: two reviewers on one shared workspace).
 """
 
 from __future__ import annotations
