@@ -228,9 +228,7 @@ class Rows:
         key = self.wording.key(reason, call, outcome)
         text = None if key is None else self._fragments.get(key)
         if text is None:
-            text = json.dumps({"code": reason.value,
-                               "text": self.wording.sentence(reason, call, outcome)},
-                              ensure_ascii=False)
+            text = _item(reason.value, self.wording.sentence(reason, call, outcome))
             if key is not None:
                 self._fragments[key] = text
         return text
@@ -338,16 +336,33 @@ def _phrasebook(terms: Terms) -> Phrasebook:
 
 
 def forget_phrases() -> None:
-    """Drop the kept wording if a run left more than PHRASES_KEPT cases (a full run's).
+    """Keep only each reason's items if a run left more than PHRASES_KEPT cases (a full run's).
 
     A day's incremental run keeps its cases for the next sync's; a year's would hold tens
-    of megabytes of sentences in a desktop app for little gain.
+    of megabytes of sentences in a desktop app for little gain. Its items (one per reason
+    and value: an hour's minute, a measured time, a blocked caller) are far fewer than its
+    cases and are what a new day's cases are made of: kept while they fit in PHRASES_KEPT.
     """
     if sum(len(b[1]) + len(b[2]) + sum(map(len, b[3].values())) + len(b[4])
-           for b in _BOOKS.values()) > PHRASES_KEPT:
-        _BOOKS.clear()
+           for b in _BOOKS.values()) <= PHRASES_KEPT:
+        return
+    items = {terms: book[4] for terms, book in _BOOKS.items()}
+    _BOOKS.clear()
+    if sum(map(len, items.values())) <= PHRASES_KEPT:
+        for terms, kept in items.items():
+            _BOOKS[terms] = (explain.Wording(terms), {}, {}, {}, kept)
 
 
+def _item(code: str, text: str) -> str:
+    """``json.dumps({"code": code, "text": text}, ensure_ascii=False)``, encoded directly.
+
+    The same characters (json's own string encoder, the default separators) without the
+    encoder's machinery, for each of a day's new sentences.
+    """
+    return f'{{"code": {_quoted(code)}, "text": {_quoted(text)}}}'
+
+
+_quoted = json.encoder.encode_basestring  # a str as json.dumps writes it (not ASCII-only)
 _FLAG_OF = {reason: int(reason.flag) for reason in Reason}
 _CAPS = _FLAG_OF[Reason.OVER_CAP] | _FLAG_OF[Reason.OVER_CONCURRENCY]
 _ANY_ID = 918_273_645_546_372_819  # a marker where DUPLICATE's template takes the call's id

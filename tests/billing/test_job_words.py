@@ -128,3 +128,27 @@ def test_the_strict_contract_words_every_rule() -> None:
     assert {r.value for r in seen} >= {"not_final", "caller_blocked", "geo_blocked",
                                        "geo_unknown", "after_hours", "not_connected", "short",
                                        "duplicate", "over_cap", "over_concurrency"}
+
+
+def test_after_a_large_run_the_items_are_kept_and_word_the_next_run_alike(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run leaving more cases than PHRASES_KEPT drops them but keeps each reason's items
+    (what a new day's cases are made of) while they fit; the next run words the same."""
+    monkeypatch.setattr(outcome_rows, "_BOOKS", {})
+    calls = random_calls(6)
+    by_id = {c.id: c for c in calls}
+    refused = [o for o in engine.evaluate(STRICT, calls) if o.reasons]
+    first = [r[7] for r in Rows(1, 1, STRICT, 0).rows(refused, by_id, {}, {})]
+    book = outcome_rows._BOOKS[STRICT]
+    cases, items = sum(map(len, book[3].values())), len(book[4])
+    assert cases > items > 0
+
+    monkeypatch.setattr(outcome_rows, "PHRASES_KEPT", items)  # the cases do not fit, items do
+    outcome_rows.forget_phrases()
+    kept = outcome_rows._BOOKS[STRICT]
+    assert (len(kept[3]), len(kept[4])) == (0, items)
+    assert [r[7] for r in Rows(1, 1, STRICT, 0).rows(refused, by_id, {}, {})] == first
+
+    monkeypatch.setattr(outcome_rows, "PHRASES_KEPT", items - 1)  # not even the items fit
+    outcome_rows.forget_phrases()
+    assert outcome_rows._BOOKS == {}
