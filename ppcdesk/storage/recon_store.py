@@ -6,8 +6,9 @@ calls reads the calls that could match, not the whole year.
 
 On PostgreSQL (issue 9) the same reads take the lines' probes as arrays (``unnest``, ``= ANY``)
 and plain joins: SQLite's ``CROSS JOIN ... ON`` (its way to fix the join order) is not
-PostgreSQL syntax, and PostgreSQL's planner needs no such hint. The bulk reads and writes go
-through the driver's cursor on both (``Cursorish`` on PostgreSQL).
+PostgreSQL syntax, and PostgreSQL's planner needs no such hint. The bulk reads go through the
+driver's cursor on both (``Cursorish`` on PostgreSQL); the bulk writes (a report's lines, the
+pairings) go in with ``COPY`` there, where a round trip per row is what costs.
 """
 
 from __future__ import annotations
