@@ -40,8 +40,22 @@ from ppcdesk.storage.db import Database
 from tests.pg_server import TempServer, find_bindir
 
 
+def _memory_mb(field: str = "VmHWM") -> float:
+    """This process's peak (VmHWM) or current (VmRSS) resident memory.
+
+    From /proc, not ru_maxrss: Linux keeps ru_maxrss across fork and exec, so a child would
+    report the parent's peak (the demo's generation) instead of its own.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # elsewhere: best effort
+
+
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    return _memory_mb("VmHWM")
 
 
 def _ours(source: str, target: str, out: Any) -> None:
@@ -78,10 +92,10 @@ def _reference(source: str, target: str, out: Any) -> None:
 def _held(source: str, out: Any) -> None:
     import sqlite3
 
-    before = _peak_mb()
+    before = _memory_mb("VmRSS")
     with sqlite3.connect(source) as lite:
         rows = lite.execute("SELECT * FROM calls").fetchall()
-    out.send((0.0, len(rows), True, _peak_mb() - before))
+    out.send((0.0, len(rows), True, _memory_mb("VmRSS") - before))
 
 
 def _child(target: Callable[..., None], *args: str) -> tuple[float, int, bool, float]:
