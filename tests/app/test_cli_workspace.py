@@ -214,3 +214,24 @@ def test_a_password_in_the_url_is_refused(capsys: pytest.CaptureFixture[str],
     assert code == 1
     assert "leave the password out of the URL" in err
     assert memory_keyring.values == {}
+
+
+def test_a_copy_that_arrives_changed_exits_1_naming_the_table_and_keeps_nothing(
+        capsys: pytest.CaptureFixture[str], demo_file: Path, pg_url: str) -> None:
+    server = Database(pg_url)
+    try:  # a trigger on the server rewrites every caller on the way in
+        with server.write() as conn:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION mangle() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN NEW.caller := 'anonymous'; RETURN NEW; END $$")
+            conn.exec_driver_sql("CREATE TRIGGER mangle BEFORE INSERT ON calls "
+                                 "FOR EACH ROW EXECUTE FUNCTION mangle()")
+        code, text, _ = run(capsys, "workspace", "copy", "--from", demo_file, "--to", pg_url)
+        assert copy.holdings(server) == {}
+    finally:
+        server.dispose()
+    assert code == 1
+    differing = [line.split()[0] for line in text.splitlines() if line.endswith("DIFFERS")]
+    assert differing == ["calls"]
+    assert text.rstrip().endswith(f"The copy differs from {demo_file} in calls: nothing was "
+                                  f"written to {pg_url}.")
