@@ -57,6 +57,7 @@ __all__ = [
 UNSETTLED = frozenset(s.value for s in CallStatus if not s.final)
 MANUAL = int(ReasonFlag.MANUAL)
 CHUNK = 500  # ids per IN (...) list
+_BATCH = 65_536  # fact rows turned into records at a time
 R = TypeVar("R", bound=tuple[Any, ...])
 FactRow = tuple[Any, ...]  # a call's columns as _FACT_COLUMNS lists them
 _CALL_ORDER = itemgetter(2, 0)  # (started_at, id)
@@ -136,7 +137,12 @@ def load_facts(conn: Connection, start: int, end: int, known: Names,
     below billing and does not import it): id, sid, started_at, duration_s, connected_s,
     answered_at, caller, caller_state, campaign, publisher, buyer, final.
     """
-    return _records(make, driver(conn).execute(_FACTS_SQL, (start, end)).fetchall(), known)
+    cursor = driver(conn).execute(_FACTS_SQL, (start, end))
+    found: list[R] = []
+    while rows := cursor.fetchmany(_BATCH):  # a batch at a time: the rows are not kept twice
+        found += _records(make, rows, known)
+    cursor.close()
+    return found
 
 
 def _records(make: type[R], rows: list[FactRow], known: Names) -> list[R]:
@@ -149,7 +155,6 @@ def _records(make: type[R], rows: list[FactRow], known: Names) -> list[R]:
     if not rows:
         return []
     columns: list[Iterable[Any]] = list(zip(*rows, strict=True))
-    rows.clear()  # the columns hold the values now: do not keep a million rows twice
     columns[8] = map(known.campaigns.get, columns[8])
     columns[9] = map(known.publishers.get, columns[9])
     columns[10] = map(known.buyers.get, columns[10])
