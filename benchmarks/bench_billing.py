@@ -20,6 +20,9 @@ A database made before the (contract, call, flags) index of revision 0003 lacks 
 revision is already applied): rebuild it with the demo command, or the capped contracts'
 earlier verdicts are read from the outcome rows and (d) is slower.
 
+Each figure comes with this process's CPU seconds (the writer thread's included) and the
+machine's load averages: on a shared machine the wall time alone says little about the code.
+
 Everything runs on a copy of the database in a temporary folder, removed at the end.
 """
 
