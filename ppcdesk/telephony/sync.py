@@ -5,7 +5,7 @@ Phases, in order (docs/sync.md tells the whole story):
 1. numbers: the whole listing, then one transaction (new, changed, released numbers);
 2. calls: the window ``[checkpoint - overlap, now)`` (first sync: from ``since``, the account's
    ``sync_from``, or 30 days back), stored a batch of pages per transaction, saved with the
-   cursor of the page after the batch (``_Batch``);
+   cursor of the page after the batch (``sync_lane.Batch``);
    at its end, legs still waiting for a parent are dropped (counted as skipped) and the
    account's checkpoint moves to the window's end;
 3. recordings: metadata created since the window's start, one transaction per page;
@@ -21,9 +21,7 @@ stopped, and the final database equals the one an uninterrupted sync gives.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,7 +35,7 @@ from ppcdesk.core.clock import Clock, day_start_epoch, to_epoch
 from ppcdesk.core.progress import Job, Progress
 from ppcdesk.storage import ingest
 from ppcdesk.storage.db import Database
-from ppcdesk.telephony import sync_state
+from ppcdesk.telephony import sync_lane, sync_state
 from ppcdesk.telephony import sync_store as store
 from ppcdesk.telephony.prefetch import prefetch
 from ppcdesk.telephony.provider import (
@@ -47,6 +45,7 @@ from ppcdesk.telephony.provider import (
     NumberRecord,
     TelephonyProvider,
 )
+from ppcdesk.telephony.sync_lane import RunClaims
 from ppcdesk.telephony.sync_state import Run, Tally
 
 log = logging.getLogger(__name__)
@@ -54,9 +53,7 @@ DEFAULT_FIRST_SYNC_DAYS = 30
 OVERLAP_S = 2 * 3600  # re-list the last two hours: calls finish and get priced after the fact
 SETTLE_REACH_S = 3 * 86400  # ...and back to the oldest unsettled call, up to three days
 MEDIA_BATCH = 50
-SYNC_CHECKPOINT_PAGES = 16_384  # 64 MB of WAL between checkpoints while a sync writes
-DEFAULT_CHECKPOINT_PAGES = 1_000  # SQLite's own default
-BATCH_PAGES = 16  # calls pages per write transaction (see _Batch)...
+BATCH_PAGES = 16  # calls pages per write transaction (see sync_lane.Batch)...
 BATCH_S = 2.0  # ...or fewer, once this long has passed: a reader sees new calls this late at most
 
 
@@ -96,8 +93,18 @@ def sync_account(db: Database, provider: TelephonyProvider, target: SyncTarget, 
         raise AccountSuspendedError(f"Twilio account {sid} is {status.status}: Twilio refuses "
                                     "its calls and recordings until it is active again")
     now = to_epoch(clock.now())
-    with db.write() as conn:
-        run = _open(conn, target, since, now, zone)
+    claims = RunClaims(db)
+    try:
+        with sync_lane.write(db, target.account_id) as conn:
+            run = _open(conn, target, since, now, zone, claims.claim)
+        return (yield from _run(db, provider, sid, run, clock, now, zone, cache))
+    finally:
+        claims.close()
+
+
+def _run(db: Database, provider: TelephonyProvider, sid: str, run: Run, clock: Clock,
+         now: int, zone: str, cache: AudioCache | None) -> Job[ChangeSet]:
+    """The phases of ``run`` from where it is, then its close (ok, cancelled or failed)."""
     log.info("sync of %s: run %d, phase %s, window %d..%d", sid, run.id, run.phase,
              run.window_from, run.window_to)
     try:
@@ -149,13 +156,22 @@ def _rejected(sid: str, exc: CredentialsRejectedError) -> CredentialsRejectedErr
     return CredentialsRejectedError(f"credentials rejected for Twilio account {sid}: {exc}")
 
 
-def _open(conn: Connection, target: SyncTarget, since: int | None, now: int, zone: str) -> Run:
-    """Resume the account's unfinished run, or start a new one with the right window."""
+def _open(conn: Connection, target: SyncTarget, since: int | None, now: int, zone: str,
+          claim: Callable[[int], bool]) -> Run:
+    """Resume the account's unfinished run, or start a new one with the right window.
+
+    A run another machine is working on (``claim`` says so) is left to it: this sync starts
+    its own.
+    """
     account = conn.exec_driver_sql(
         "SELECT checkpoint_at, sync_from FROM telephony_accounts WHERE id = ?",
         (target.account_id,)).one()
     old = sync_state.latest_unfinished(conn, target.account_id)
     recordings_from: int | None = None
+    if old is not None and not claim(old.id):
+        log.info("run %d of this account is in progress on another machine; starting another",
+                 old.id)
+        old = None
     if old is not None and (since is None or since == old.tally.recordings_from):
         stale = now - old.window_to > OVERLAP_S
         if old.phase == "calls" or (old.phase in ("recordings", "media") and not stale):
@@ -187,6 +203,7 @@ def _open(conn: Connection, target: SyncTarget, since: int | None, now: int, zon
         run.tally.recordings_from = min(recordings_from, start)
     run.tally.indexes_deferred = deferred
     sync_state.save(conn, run)
+    claim(run.id)  # new: nobody else can hold it
     return run
 
 
@@ -194,29 +211,10 @@ def _close(db: Database, run: Run, status: str, clock: Clock, error: str | None 
     run.tally.error = error
     if status == "ok":
         run.phase, run.cursor = "done", None
-    with db.write() as conn:
+    with sync_lane.write(db, run.account_id) as conn:
         _build_indexes(conn, run)  # a stopped first sync leaves a workspace as fast to read
         sync_state.finish(conn, run, status, to_epoch(clock.now()))
-        raw = conn.connection.dbapi_connection
-        if raw is not None:
-            raw.execute(f"PRAGMA wal_autocheckpoint = {DEFAULT_CHECKPOINT_PAGES}")
-    with db.engine.connect() as conn:  # outside a transaction: a checkpoint cannot run inside
-        raw = conn.connection.dbapi_connection
-        if raw is not None:
-            raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-
-def _fewer_checkpoints(conn: Connection) -> None:
-    """Let the WAL grow to SYNC_CHECKPOINT_PAGES before SQLite copies it into the database.
-
-    Sids are random, so every page of calls touches leaves all over the sid indexes; with
-    SQLite's default (a checkpoint every 1,000 WAL pages, 4 MB) the same index pages are copied
-    back again and again, which cost 40% of a 100k-call sync. A sync lets the WAL grow to
-    64 MB and checkpoints once at its end (``_close``), which also restores the default.
-    """
-    raw = conn.connection.dbapi_connection
-    if raw is not None:
-        raw.execute(f"PRAGMA wal_autocheckpoint = {SYNC_CHECKPOINT_PAGES}")
+    sync_lane.checkpoint(db)
 
 
 def _bad(records: Iterable[BadRecordError], tally: Tally) -> set[str]:
@@ -235,7 +233,7 @@ def _numbers(db: Database, provider: TelephonyProvider, run: Run, now: int) -> J
         records.extend(page.records)
         bad.extend(page.bad)
         yield Progress(0, None, f"Numbers: {len(records):,} listed")
-    with _step(db, run) as conn:
+    with sync_lane.step(db, run) as conn:
         unreadable = _bad(bad, run.tally)
         store.store_numbers(conn, run.account_id, records, unreadable, now, run.tally)
         run.phase, run.cursor = "calls", None
@@ -247,7 +245,7 @@ def _calls(db: Database, provider: TelephonyProvider, run: Run, now: int,
     with db.read() as conn:
         directory = store.load_directory(conn, run.account_id)
     tz = ZoneInfo(zone)
-    with _Batch(db, run) as batch:
+    with sync_lane.Batch(db, run, BATCH_PAGES, BATCH_S) as batch:
         for page in prefetch(provider.calls(run.window_from, run.window_to, run.cursor),
                              name="sync-calls"):
             with batch.step() as conn:
@@ -265,7 +263,8 @@ def _calls(db: Database, provider: TelephonyProvider, run: Run, now: int,
                            f"{run.tally.legs_seen:,} legs seen{day}")
             if page.next_cursor is None:
                 return
-    with _step(db, run) as conn:  # a listing that ended without a last page (or had no page)
+    # A listing that ended without a last page (or had no page at all):
+    with sync_lane.step(db, run) as conn:
         _end_calls(conn, directory, run, now)
 
 
@@ -296,7 +295,7 @@ def _recordings(db: Database, provider: TelephonyProvider, run: Run) -> Job[None
     start = run.window_from if run.tally.recordings_from is None else run.tally.recordings_from
     seen = 0
     for page in prefetch(provider.recordings(start, run.cursor), name="sync-recordings"):
-        with _step(db, run) as conn:
+        with sync_lane.step(db, run) as conn:
             _bad(page.bad, run.tally)
             store.store_recordings(conn, page.records, run.tally)
             run.cursor = page.next_cursor
@@ -306,7 +305,7 @@ def _recordings(db: Database, provider: TelephonyProvider, run: Run) -> Job[None
         yield Progress(seen, None, f"Recordings: {seen:,} listed")
         if page.next_cursor is None:
             return
-    with _step(db, run):
+    with sync_lane.step(db, run):
         run.phase, run.cursor = "media", None
 
 
@@ -330,100 +329,11 @@ def _media(db: Database, provider: TelephonyProvider, run: Run,
                     log.warning("recording %s: audio not downloaded: %s", sid, exc)
                     run.tally.skip("download_failed", sid)
                     continue
-                with _step(db, run) as conn:
+                with sync_lane.step(db, run) as conn:
                     store.mark_cached(conn, audio)
                     if fetched:
                         run.tally.downloaded += 1
                         run.tally.downloaded_bytes += audio.size_bytes
                 yield Progress(done, total, f"Audio: {done:,} of {total:,} recordings")
-    with _step(db, run):
+    with sync_lane.step(db, run):
         run.phase, run.cursor = "done", None
-
-
-class _Batch:
-    """Store several pages in one write transaction, each with the run's new resume point.
-
-    Sids are random, so every page dirties index pages all over the sid indexes, and each
-    commit writes every dirty page to the WAL again: committing every page cost about a
-    third of a first sync. A batch commits every BATCH_PAGES pages, after BATCH_S seconds,
-    and when it is closed, so a sync stopped by Cancel or a provider error keeps every page it
-    stored; a page whose storing fails rolls the open batch back, and the run in memory goes
-    back to what the database holds. A kill loses the open batch; its pages are fetched again.
-    """
-
-    def __init__(self, db: Database, run: Run, pages: int | None = None,
-                 seconds: float = BATCH_S) -> None:
-        self._db, self._run = db, run
-        self._pages = pages if pages is not None else BATCH_PAGES
-        self._seconds = seconds
-        self._open: ExitStack | None = None
-        self._conn: Connection | None = None
-        self._stored = 0
-        self._since = 0.0
-        self._before = _snapshot(run)
-
-    def __enter__(self) -> _Batch:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.commit()
-
-    @contextmanager
-    def step(self) -> Iterator[Connection]:
-        """One page and the run's new resume point; commits the batch when it is due."""
-        if self._open is None or self._conn is None:
-            self._open = ExitStack()
-            self._before = _snapshot(self._run)
-            self._conn = self._open.enter_context(self._db.write())
-            _fewer_checkpoints(self._conn)
-            self._stored, self._since = 0, time.monotonic()
-        try:
-            yield self._conn
-        except BaseException as exc:
-            stack, self._open, self._conn = self._open, None, None
-            _restore(self._run, self._before)
-            stack.__exit__(type(exc), exc, exc.__traceback__)  # rolls back
-            raise
-        self._stored += 1
-        if (self._stored >= self._pages
-                or time.monotonic() - self._since >= self._seconds):
-            self.commit()
-
-    def commit(self) -> None:
-        if self._open is None or self._conn is None:
-            return
-        stack, conn, self._open, self._conn = self._open, self._conn, None, None
-        try:
-            sync_state.save(conn, self._run)
-        except BaseException as exc:
-            _restore(self._run, self._before)
-            stack.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        stack.close()
-
-
-def _snapshot(run: Run) -> tuple[str, str | None, int, int, str]:
-    return run.phase, run.cursor, run.window_from, run.window_to, run.tally.to_json()
-
-
-def _restore(run: Run, before: tuple[str, str | None, int, int, str]) -> None:
-    run.phase, run.cursor, run.window_from, run.window_to = before[:4]
-    run.tally = Tally.from_json(before[4])
-
-
-@contextmanager
-def _step(db: Database, run: Run) -> Iterator[Connection]:
-    """One unit of work and the run's new resume point, in one write transaction.
-
-    If the transaction rolls back, the run in memory goes back to what the database holds,
-    so the tally saved when the run is closed counts only what was committed.
-    """
-    before = _snapshot(run)
-    try:
-        with db.write() as conn:
-            _fewer_checkpoints(conn)
-            yield conn
-            sync_state.save(conn, run)
-    except BaseException:
-        _restore(run, before)
-        raise

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 
 from phonenumbers import NumberParseException
@@ -25,7 +26,7 @@ from sqlalchemy import Connection
 from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.core.model import CallStatus
 from ppcdesk.core.phone import is_anonymous, state_of
-from ppcdesk.storage import ingest
+from ppcdesk.storage import dialect, ingest
 from ppcdesk.telephony.provider import CallRecord, NumberRecord, RecordingRecord
 from ppcdesk.telephony.sync_state import Tally
 
@@ -185,7 +186,7 @@ def store_calls(conn: Connection, directory: Directory, records: Sequence[CallRe
         legs.extend(_release_pending(conn, parents.keys(), tally, rejected))
         _drop_pending(conn, [row[0] for row in legs])
     tally.legs += ingest.upsert_legs(conn, legs)
-    _execute(conn, HOLD_LEGS, held)  # counted in ``legs`` when they land
+    _execute(conn, HOLD_LEGS, sorted(held, key=itemgetter(0)))  # counted in ``legs`` when they land
     touched = set(parents) | {row[1] for row in legs}
     # A call stored for the first time has no legs but this batch's (call_legs rows need their
     # call, a deferred foreign key enforces it): derive its facts here, not from the database.
@@ -312,8 +313,10 @@ def _leg_row(rec: CallRecord, buyers: dict[str, int]) -> tuple[Any, ...]:
 def _derived(conn: Connection, parents: Iterable[str]) -> dict[str, tuple[Any, ...]]:
     """Per call sid: (connected_s, answered child's start, buyer_id, legs_cost_micros)."""
     sids = list(parents)
-    cost = dict(_select(conn, "SELECT call_sid, SUM(cost_micros) FROM call_legs "
-                              "WHERE call_sid IN ({in}) GROUP BY call_sid", sids))
+    # PostgreSQL's SUM of a BIGINT is a NUMERIC (Decimal): the facts are ints on both.
+    cost = {sid: None if total is None else int(total) for sid, total in _select(
+        conn, "SELECT call_sid, SUM(cost_micros) FROM call_legs WHERE call_sid IN ({in}) "
+        "GROUP BY call_sid", sids)}
     facts: dict[str, tuple[Any, ...]] = {sid: (0, None, None, cost[sid]) for sid in cost}
     answered = _select(conn, "SELECT call_sid, duration_s, started_at, buyer_id FROM call_legs "
                              "WHERE call_sid IN ({in}) AND status = 'completed' "
@@ -357,7 +360,7 @@ def _update_derived(conn: Connection, started: dict[str, int],
     the legs that caused this refresh are counted in ``legs``.
     """
     rows = []
-    for sid, start in started.items():
+    for sid, start in sorted(started.items()):
         connected, answered_at, buyer, legs_cost = facts.get(sid, (0, None, None, None))
         answer = None if answered_at is None else max(0, answered_at - start)
         rows.append((connected, answer, buyer, legs_cost, now, sid, connected, answer, buyer,
@@ -385,6 +388,7 @@ def _release_pending(conn: Connection, arrived: Iterable[str], tally: Tally,
 
 
 def _drop_pending(conn: Connection, sids: Sequence[str]) -> None:
+    sids = sorted(sids)
     for lo in range(0, len(sids), CHUNK):
         part = sids[lo:lo + CHUNK]
         conn.exec_driver_sql(
@@ -397,14 +401,16 @@ def _select(conn: Connection, sql: str, values: Iterable[Any]) -> list[tuple[Any
 
     On the driver's cursor: SQLAlchemy's row objects would cost more than the query.
     """
-    items = list(values)
+    items = sorted(values)  # the same statements for the same values, whatever the set's order
     out: list[tuple[Any, ...]] = []
+    sqlite = conn.dialect.name == "sqlite"
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         for lo in range(0, len(items), CHUNK):
             part = items[lo:lo + CHUNK]
-            cursor.execute(sql.replace("{in}", ", ".join("?" for _ in part)), part)
-            out.extend(cursor.fetchall())
+            text = sql.replace("{in}", ", ".join("?" for _ in part))
+            cursor.execute(text if sqlite else dialect.translate(text), part)
+            out.extend(tuple(row) for row in cursor.fetchall())
     finally:
         cursor.close()
     return out
@@ -416,7 +422,14 @@ def _execute(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         return 0
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, rows)
-        return int(cursor.rowcount)
+        if conn.dialect.name == "sqlite":
+            cursor.executemany(sql, rows)
+            return int(cursor.rowcount)
+        # psycopg reports the rows of the last statement only: count them one by one.
+        written = 0
+        for row in rows:
+            cursor.execute(dialect.translate(sql), row)
+            written += max(0, cursor.rowcount)
+        return written
     finally:
         cursor.close()
