@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -146,3 +146,32 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismPeer]:
         for process, out in reversed(started):
             _stop(process)
             out.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the test once on SQLite and once on PostgreSQL (issue 9): every workspace it opens
+    through test_sync_support.workspace_database is a fresh migrated database on that back end.
+
+    A module opts in with ``pytestmark = pytest.mark.usefixtures("backend")``.
+    """
+    import test_sync_support
+
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    server: Any = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("_pg_template")
+    made: list[str] = []
+
+    def database_of(_folder: Path) -> str:
+        made.append(server.create_database(template=template))
+        return made[-1]
+
+    factory: Callable[[Path], str] = database_of
+    monkeypatch.setattr(test_sync_support, "database_of", factory)
+    yield "postgresql"
+    monkeypatch.undo()
+    for url in made:
+        server.drop_database(url)
+

@@ -16,6 +16,9 @@ from ppcdesk.core.progress import Progress, run_job
 from ppcdesk.telephony.provider import BadRecordError
 from test_sync_support import NOW, T0, Desk, at, legs, open_desk, provider, recording
 
+# Every test on SQLite and on PostgreSQL (issue 9): tests/telephony/conftest.py
+pytestmark = pytest.mark.usefixtures("backend")
+
 FORWARDED = """
 sid  parent  from          to            status     start  end   dur  cost
 CL1  CA1     +12125550123  +13105550100  completed  0.5    5     270  14000

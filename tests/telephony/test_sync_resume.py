@@ -22,6 +22,9 @@ from ppcdesk.telephony.provider import (
 )
 from test_sync_support import ACCOUNT, NOW, T0, Desk, open_desk
 
+# Every test on SQLite and on PostgreSQL (issue 9): tests/telephony/conftest.py
+pytestmark = pytest.mark.usefixtures("backend")
+
 CALLS = 400
 
 

@@ -13,7 +13,7 @@ made to); any other is a child (outbound-dial). ``cost`` ``-`` is "not rated yet
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -51,6 +51,18 @@ DUMPED = {  # what "the database content" means in comparisons (ids left out: ro
     "pending_legs": "sid, call_sid",
     "telephony_accounts": "account_sid, checkpoint_at",
 }
+
+
+# Where a workspace lives: None, a SQLite file in its folder; else the database this gives for
+# the folder (a fresh, migrated PostgreSQL database: the ``backend`` fixture sets it, issue 9).
+database_of: Callable[[Path], str] | None = None
+
+
+def workspace_database(folder: Path) -> Database:
+    """A migrated workspace database for ``folder``, on the back end the test runs on."""
+    db = Database(folder / "workspace.sqlite" if database_of is None else database_of(folder))
+    migrate.upgrade(db)
+    return db
 
 
 def at(minutes: str) -> int | None:
@@ -127,8 +139,7 @@ def open_desk(tmp_path: Path, fake: MemoryProvider | None = None, *,
               sync_from: date = date(2026, 1, 1), name: str = "desk") -> Iterator[Desk]:
     """A migrated workspace with buyers, one campaign on the first number, and the account."""
     paths = paths_mod.resolve(tmp_path / name).ensure()
-    db = Database(paths.data / "workspace.sqlite")
-    migrate.upgrade(db)
+    db = workspace_database(paths.data)
     fake = fake if fake is not None else provider()
     with db.write() as conn:
         conn.exec_driver_sql("INSERT INTO campaigns (id, name, vertical, timezone, created_at) "

@@ -17,12 +17,14 @@ from ppcdesk.config.secrets import MemorySecretStore
 from ppcdesk.core.clock import FixedClock, to_epoch
 from ppcdesk.core.progress import run_job
 from ppcdesk.services.app_services import AppServices
-from ppcdesk.storage import migrate
-from ppcdesk.storage.db import Database
 from ppcdesk.telephony.accounts import Credentials
 from ppcdesk.telephony.fake_twilio import Child, FakeTwilio
 from ppcdesk.telephony.provider import NetworkDownError
 from ppcdesk.telephony.twilio_provider import TwilioProvider
+from test_sync_support import workspace_database
+
+# Every test on SQLite and on PostgreSQL (issue 9): tests/telephony/conftest.py
+pytestmark = pytest.mark.usefixtures("backend")
 
 T0 = 1_767_225_600  # 2026-01-01 00:00 UTC
 BUYER_LINE = "+13105550100"
@@ -41,8 +43,7 @@ class Workspace:
     def __init__(self, root: Path, fake: FakeTwilio, clock: FixedClock,
                  page_size: int = 1000) -> None:
         self.paths = paths_mod.resolve(root).ensure()
-        self.db = Database(self.paths.data / "w.sqlite")
-        migrate.upgrade(self.db)
+        self.db = workspace_database(self.paths.data)
         with self.db.write() as conn:
             conn.exec_driver_sql("INSERT INTO buyers (id, name, contact, created_at) "
                                  "VALUES (1, 'Buyer One', '', 0)")
