@@ -298,3 +298,17 @@ def any_db(db_target: str) -> Iterator[object]:
     db = Database(db_target)
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def other_target(request: pytest.FixtureRequest, db_target: str,
+                 tmp_path: Path) -> Iterator[str]:
+    """A second workspace on the same back end as ``db_target``: a new file's path (created on
+    first open), or a fresh migrated PostgreSQL database's URL (dropped after the test)."""
+    if not db_target.startswith("postgresql"):
+        yield str(tmp_path / "other.sqlite")
+        return
+    server = request.getfixturevalue("pg_server")
+    url = str(server.create_database(template=request.getfixturevalue("_pg_template")))
+    yield url
+    server.drop_database(url)

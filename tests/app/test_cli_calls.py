@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,6 @@ from ppcdesk.app.cli import main
 from ppcdesk.storage.db import Database
 
 DEMO = ["demo", "--calls", "400", "--seed", "5", "--end", "2026-11-20"]
-
-
-@pytest.fixture
-def other_target(request: pytest.FixtureRequest, db_target: str,
-                 tmp_path: Path) -> Iterator[str]:
-    """A second empty workspace on the same back end as ``db_target`` (a path or a URL)."""
-    if not db_target.startswith("postgresql"):
-        yield str(tmp_path / "b.sqlite")
-        return
-    server = request.getfixturevalue("pg_server")
-    url = str(server.create_database(template=request.getfixturevalue("_pg_template")))
-    yield url
-    server.drop_database(url)
 
 
 def run(capsys: pytest.CaptureFixture[str], home: Path, db: str, *args: str) -> dict:  # type: ignore[type-arg]

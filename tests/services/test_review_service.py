@@ -41,19 +41,6 @@ def app(tmp_path: Path, db_target: str) -> Iterator[AppServices]:
     services.db.dispose()
 
 
-@pytest.fixture
-def other_target(request: pytest.FixtureRequest, db_target: str,
-                 tmp_path: Path) -> Iterator[str]:
-    """A second empty migrated workspace on the same back end as ``db_target``."""
-    if not db_target.startswith("postgresql"):
-        yield str(tmp_path / "other.sqlite")
-        return
-    server = request.getfixturevalue("pg_server")
-    url = str(server.create_database(template=request.getfixturevalue("_pg_template")))
-    yield url
-    server.drop_database(url)
-
-
 def ids_in_sql_order(app: AppServices, where: str, order: str) -> list[int]:
     with app.db.read() as conn:
         return [r[0] for r in conn.exec_driver_sql(
