@@ -8,7 +8,7 @@ Phases, in order (docs/sync.md tells the whole story):
    cursor of the page after the batch (``sync_lane.Batch``);
    at its end, legs still waiting for a parent are dropped (counted as skipped) and the
    account's checkpoint moves to the window's end;
-3. recordings: metadata created since the window's start, one transaction per page;
+3. recordings: metadata created since the window's start, batched like the calls' pages;
 4. media: every completed recording of the account not yet in the cache, one file at a time
    (skipped with ``media=False``; the next sync with media fetches them).
 
@@ -294,17 +294,19 @@ def _build_indexes(conn: Connection, run: Run) -> None:
 def _recordings(db: Database, provider: TelephonyProvider, run: Run) -> Job[None]:
     start = run.window_from if run.tally.recordings_from is None else run.tally.recordings_from
     seen = 0
-    for page in prefetch(provider.recordings(start, run.cursor), name="sync-recordings"):
-        with sync_lane.step(db, run) as conn:
-            _bad(page.bad, run.tally)
-            store.store_recordings(conn, page.records, run.tally)
-            run.cursor = page.next_cursor
+    # Batched like calls: a commit per page rewrote the random sid indexes' pages each time.
+    with sync_lane.Batch(db, run, BATCH_PAGES, BATCH_S) as batch:
+        for page in prefetch(provider.recordings(start, run.cursor), name="sync-recordings"):
+            with batch.step() as conn:
+                _bad(page.bad, run.tally)
+                store.store_recordings(conn, page.records, run.tally)
+                run.cursor = page.next_cursor
+                if page.next_cursor is None:
+                    run.phase = "media"
+            seen += len(page.records)
+            yield Progress(seen, None, f"Recordings: {seen:,} listed")
             if page.next_cursor is None:
-                run.phase = "media"
-        seen += len(page.records)
-        yield Progress(seen, None, f"Recordings: {seen:,} listed")
-        if page.next_cursor is None:
-            return
+                return
     with sync_lane.step(db, run):
         run.phase, run.cursor = "media", None
 
