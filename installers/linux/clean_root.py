@@ -73,16 +73,30 @@ def make_root(root: Path, say: Callable[[str], None], *, suite: str = SUITE,
         raise RuntimeError(f"debootstrap failed ({code}); the end of {log}:\n" + "\n".join(tail))
 
 
+# Seconds a step may take: apt-get fetches the Depends from the mirror; the checks start the
+# app a few times. A step that hangs (a deadlock in the app) fails the build instead of
+# holding CI until its own limit.
+STEP_TIMEOUT = 900
+
+
 def in_root(root: Path, script: str, *,
             user: str | None = None) -> subprocess.CompletedProcess[str]:
-    command = ["unshare", "--mount", "--pid", "--fork", f"--mount-proc={root / 'proc'}",
-               "chroot", str(root)]
+    # --kill-child: when the timeout kills unshare, the whole PID namespace goes with it.
+    command = ["unshare", "--mount", "--pid", "--fork", "--kill-child",
+               f"--mount-proc={root / 'proc'}", "chroot", str(root)]
     if user is not None:
         command += ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"]
     command += ["/bin/sh", "-c", script]
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive",
            "LANG": "C.UTF-8"}
-    return subprocess.run(command, env=env, text=True, capture_output=True, check=False)
+    try:
+        return subprocess.run(command, env=env, text=True, capture_output=True, check=False,
+                              timeout=STEP_TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"") + (exc.stderr or b"")
+        text = out.decode(errors="replace") if isinstance(out, bytes) else str(out)
+        return subprocess.CompletedProcess(command, 124, text + f"\n(killed after "
+                                           f"{STEP_TIMEOUT} s: the step hung)\n", "")
 
 
 def install_and_check(root: Path, deb: Path, say: Callable[[str], None]) -> list[str]:

@@ -140,7 +140,11 @@ def main(argv: list[str]) -> int:
     except BrokenPipeError:  # "ppcdesk info | head": the reader left; that is not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush stays quiet
-    return EXIT_ERROR if failed else 0
+    code = EXIT_ERROR if failed else 0
+    gui_checks = sys.modules.get("ppcdesk.app.selftest_gui")  # loaded only if they ran
+    if gui_checks is not None:
+        gui_checks.end_without_teardown(code)  # the audio check's player is never freed
+    return code
 
 
 # ------------------------------------------------------------------ commands

@@ -30,6 +30,26 @@ def check_chart() -> str:
     return f"rendered a {image.width()}x{image.height()} chart offscreen"
 
 
+_KEPT: list[object] = []
+
+
+def end_without_teardown(code: int) -> None:
+    """Exit now with ``code`` if the audio check left a player alive (see ``check_audio``).
+
+    Output and logs are flushed first; Qt's objects are left to the operating system.
+    """
+    if not _KEPT:
+        return
+    import logging
+    import os
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 def check_audio() -> str:
     """Play a bundled clip, muted, until its position moves and its duration is known.
 
@@ -63,13 +83,11 @@ def check_audio() -> str:
     player.play()
     loop.exec()
     duration, position, error = player.duration(), player.position(), player.errorString()
-    player.stop()
-    # Let FFmpeg's threads wind down before Python frees the player: destroying a player that
-    # was just playing crashes the process (SIGSEGV in a Qt thread, seen with PySide6 6.11).
-    player.setSource(QUrl())
-    settle = QEventLoop()
-    QTimer.singleShot(200, settle.quit)
-    settle.exec()
+    # Never tear the player down: stopping or freeing a player that was just playing can wait
+    # forever on FFmpeg's demuxer thread (seen in a clean Debian root) or crash (SIGSEGV in a
+    # Qt thread, PySide6 6.11). It stays alive, muted, and the self-test's process ends
+    # without Qt's teardown (see ``end_without_teardown``).
+    _KEPT.extend((player, output))
     if duration <= 0 or position <= 0:
         raise AssertionError(f"could not play {clip.name}: {error or 'it never advanced'} "
                              f"(duration {duration} ms, position {position} ms)")
