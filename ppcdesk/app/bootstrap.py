@@ -12,7 +12,7 @@ from ppcdesk.config.paths import Paths
 from ppcdesk.core.clock import Clock
 from ppcdesk.core.errors import PpcdeskError
 from ppcdesk.services.app_services import AppServices
-from ppcdesk.storage import dialect, migrate
+from ppcdesk.storage import dialect, ingest, migrate
 from ppcdesk.storage.db import Database
 from ppcdesk.storage.lock import InstanceLock
 
@@ -102,6 +102,7 @@ def open_workspace(db_path: Path | str, paths: Paths, *, purpose: str, writable:
         db = Database(db_path)
         if writable:
             taken = migrate.upgrade(db, paths.backups)
+            _restore_indexes(db)
         else:  # read-only: refuse what this ppcdesk cannot read, change nothing
             migrate.check(db)
             taken = None
@@ -113,6 +114,16 @@ def open_workspace(db_path: Path | str, paths: Paths, *, purpose: str, writable:
         raise
     log.info("opened %s for %s", db_path, purpose)
     return OpenWorkspace(AppServices(db, paths, clock), lock, taken)
+
+
+def _restore_indexes(db: Database) -> None:
+    """Build the call log's indexes if a killed first sync left them unbuilt (it drops them
+    while loading and builds them at the end); one look at the catalogue when none is missing.
+    """
+    with db.write() as conn:
+        built = ingest.restore_call_indexes(conn)
+    if built:
+        log.info("built %d missing indexes of calls in %s", built, db.display)
 
 
 class ServerUnreachableError(PpcdeskError):

@@ -60,3 +60,20 @@ def test_a_read_only_open_refuses_what_it_cannot_read_and_creates_nothing(
     with pytest.raises(MigrationError, match="not a ppcdesk database"):
         bootstrap.open_workspace(empty, paths, purpose="info", writable=False)
     assert empty.stat().st_size == 0
+
+
+def test_opening_builds_call_indexes_a_killed_first_sync_left_unbuilt(
+        paths: Paths, tmp_path: Path) -> None:
+    target = tmp_path / "w.sqlite"
+    bootstrap.open_workspace(target, paths, purpose="test").close()
+    conn = sqlite3.connect(target)
+    conn.execute("DROP INDEX ix_calls_started_at")  # as a first sync does while it loads
+    conn.execute("DROP INDEX ix_calls_caller_started")
+    conn.commit()
+    conn.close()
+    workspace = bootstrap.open_workspace(target, paths, purpose="test")
+    workspace.close()
+    conn = sqlite3.connect(target)
+    names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    conn.close()
+    assert {"ix_calls_started_at", "ix_calls_caller_started"} <= names
