@@ -198,4 +198,9 @@ class JobRunner(QObject):
         for ticket in self._jobs.values():
             ticket.cancel.set()
         self._closing = True
-        self.wait_idle(timeout_ms)
+        if self.wait_idle(timeout_ms):
+            # Both lanes are idle: every job has ended. Their _finish callbacks may still sit
+            # in the event queue; without this, running() would go on listing them and a
+            # window closed right after (switching workspaces, tests) would ask "A job is
+            # still running. Cancel it and quit?" about jobs that are gone.
+            self._jobs.clear()

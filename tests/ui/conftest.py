@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from ppcdesk.core.progress import run_job
 from ppcdesk.services.app_services import AppServices
 from ppcdesk.ui.main_window import MainWindow
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 DEMO_END = date(2026, 11, 20)
 
@@ -71,6 +71,23 @@ def window(qtbot, services: AppServices, ui_settings: QSettings,  # type: ignore
     win.runner.shutdown()
     win.close()
     win.deleteLater()
+
+
+@pytest.fixture(autouse=True)
+def no_unanswered_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail a test on a message box it does not answer itself, instead of hanging.
+
+    A static QMessageBox waits for a click nobody makes offscreen: a CI run hung on "A job is
+    still running. Cancel it and quit?". A test that expects a box patches it itself (its own
+    monkeypatch wins over this one).
+    """
+    def refuse(kind: str) -> Callable[..., object]:
+        def box(_parent: object, title: str, text: str, *_args: object, **_kw: object) -> object:
+            raise AssertionError(f"unexpected QMessageBox.{kind}: {title}: {text}")
+        return box
+
+    for kind in ("question", "warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, kind, refuse(kind))
 
 
 @pytest.fixture(autouse=True)

@@ -42,11 +42,14 @@ def sync_window(qtbot, paths: Paths, tmp_path: Path,  # type: ignore[no-untyped-
     window = MainWindow(services, QSettings(str(paths.config / "ui.ini"),
                                             QSettings.Format.IniFormat),
                         demo_db=paths.demo_db, main_db=paths.default_db, log_file=paths.log_file)
-    qtbot.addWidget(window)
+    # Not qtbot.addWidget: pytest-qt would close the window before this teardown, while a sync
+    # may still run, and its "Cancel it and quit?" box would wait forever offscreen (a CI run
+    # hung here). Stop the jobs first, then close (as conftest's ``window`` does).
     window.show()
     yield window
     window.runner.shutdown()
     window.close()
+    window.deleteLater()
     workspace.close()
 
 
@@ -131,6 +134,7 @@ def test_a_failed_sync_keeps_what_it_stored_and_says_why(qtbot, sync_window, pro
 
 def test_the_secret_is_never_stored_in_settings_database_or_log(qtbot, sync_window, paths):
     connect_account(sync_window)
+    sync_window.runner.shutdown()  # a job still running would ask "Cancel it and quit?"
     sync_window.close()  # flushes ui.ini and the log
     files = [p for folder in (paths.config, paths.data, paths.logs) for p in folder.rglob("*")
              if p.is_file()] + [sync_window.services.db.path]
