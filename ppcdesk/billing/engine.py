@@ -234,7 +234,7 @@ class Workspace:
                  revenue: Mapping[int, int] | None = None) -> list[Outcome]:
         """Outcomes of the in-range rows ``terms`` cover (see :func:`evaluate`)."""
         rules = compile_terms(terms)
-        with _no_gc():
+        with no_gc():
             if self._columns is not None:
                 try:
                     return _vector.evaluate(self._columns, self.in_range, rules, history,
@@ -248,14 +248,14 @@ class Workspace:
         """The same outcomes as :meth:`evaluate`, by the reference loop (slow; for checks)."""
         if self._index is None:
             self._index = _reference.Index(self.rows, self.in_range.tobytes())
-        with _no_gc():
+        with no_gc():
             return _reference.evaluate(self._index, compile_terms(terms), history,
                                        revenue or {})
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cycle collector while building millions of acyclic tuples.
+def no_gc() -> Iterator[None]:
+    """Pause the cycle collector while building millions of acyclic tuples (facts, rows).
 
     With a million calls alive, each full collection the new outcomes trigger walks them all:
     a third of the engine's time. Outcomes and keys hold no cycles, so nothing is lost.

@@ -21,15 +21,14 @@ a cancel leaves the outcomes as they were.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from itertools import compress
 from operator import itemgetter
 
 from sqlalchemy import Connection
 
+from ppcdesk.billing.engine import no_gc
 from ppcdesk.billing.facts import Outcome
 from ppcdesk.billing.outcome_rows import (
     Adjusted,
@@ -102,7 +101,7 @@ def evaluate_job(db: Database, clock: Clock, *, start: int | None = None,
         todo = [p for p in found if p.contract_id in ranges]
         written = removed = 0
         if todo:
-            with _no_gc():
+            with no_gc():
                 written, removed = yield from _evaluate(conn, found, ranges, now, changed_since)
             if after_write is not None and (written or removed):
                 yield Progress(len(todo), len(todo), "Updating figures")
@@ -171,22 +170,6 @@ def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, 
         gone = {k[0] for k in stored[plan.contract_id]} - kept[plan.contract_id]
         removed += store.delete_outcomes(conn, plan.contract_id, gone)
     return written, removed
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cycle collector while millions of acyclic tuples are made (facts, rows).
-
-    Each full collection they trigger walks every object alive: with a million calls read,
-    a quarter of the run. Nothing made here holds a cycle, so nothing is lost meanwhile.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Writer:
