@@ -11,6 +11,7 @@ from ppcdesk.config.logging_setup import configure
 from ppcdesk.config.paths import Paths
 from ppcdesk.core.clock import Clock
 from ppcdesk.core.errors import PpcdeskError
+from ppcdesk.services import server_login
 from ppcdesk.services.app_services import AppServices
 from ppcdesk.storage import dialect, ingest, migrate
 from ppcdesk.storage.db import Database
@@ -58,26 +59,10 @@ def workspace_target(value: str | Path) -> Path | str:
     return Path(value).expanduser().resolve()
 
 
-def server_password(url: str) -> str | None:
-    """The keyring's password for this PostgreSQL workspace (``ppcdesk workspace login``).
-
-    None when none is stored or no keyring exists: libpq then tries PGPASSWORD and ~/.pgpass.
-    """
-    from ppcdesk.config.secrets import KeyringSecretStore
-
-    parsed = dialect.parse_url(url)
-    if parsed.password is not None:
-        return None
-    store = KeyringSecretStore(dialect.KEYRING_SERVICE)
-    if not store.available():
-        return None
-    return store.get(dialect.keyring_user(parsed))
-
-
 def open_database(target: Path | str) -> Database:
     """A Database for ``target``, with its PostgreSQL password from the keyring."""
     if isinstance(target, str) and dialect.is_url(target):
-        return Database(target, password=server_password(target))
+        return Database(target, password=server_login.stored_password(target))
     return Database(Path(target))
 
 
@@ -144,21 +129,11 @@ def _open_server(url: str, paths: Paths, *, purpose: str, writable: bool,
         db.dispose()
         cause = exc.__cause__ if isinstance(exc, PpcdeskError) else exc
         if isinstance(cause, OperationalError):
-            raise ServerUnreachableError(_unreachable(db.display, cause)) from exc
+            raise ServerUnreachableError(server_login.plain_reason(
+                db.display, cause, point_at_login=True)) from exc
         raise
     log.info("opened %s for %s", db.display, purpose)
     return OpenWorkspace(AppServices(db, paths, clock), None, None)
-
-
-def _unreachable(display: str, exc: Exception) -> str:
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    hint = ""
-    if "password" in reason:
-        hint = (f" Store its password with `ppcdesk workspace login {display}` (kept in the OS "
-                "keyring), or set PGPASSWORD.")
-    elif "does not exist" in reason:
-        hint = " Create the database on the server first (createdb), then open it again."
-    return f"cannot open {display}: {reason}.{hint}"
 
 
 def last_database(paths: Paths) -> Path | str | None:

@@ -1,7 +1,7 @@
 """A PostgreSQL workspace's address and password: built, kept in the keyring, tried.
 
 The window's "Open a shared workspace" dialog and ``ppcdesk workspace login`` both come here,
-so the keyring entry they write is the one ``bootstrap.server_password`` reads when the
+so the keyring entry they write is the one ``stored_password`` reads when the
 workspace opens (service ``dialect.KEYRING_SERVICE``, user ``dialect.keyring_user(url)``). The
 password is never put in a URL that is shown or saved, and never written to a file.
 """
@@ -41,6 +41,15 @@ def keyring_available() -> bool:
     return KeyringSecretStore.available()
 
 
+def stored_password(url: str) -> str | None:
+    """The keyring's password for ``url``; None when none is kept, the URL carries its own, or
+    no keyring exists (libpq then tries PGPASSWORD and ~/.pgpass)."""
+    parsed = dialect.parse_url(url)
+    if parsed.password is not None or not keyring_available():
+        return None
+    return _store().get(dialect.keyring_user(parsed))
+
+
 def remember_password(url: str, password: str) -> None:
     """Keep ``password`` for ``url`` in the OS keyring (NoSecretBackendError without one)."""
     _store().set(dialect.keyring_user(dialect.parse_url(url)), password)
@@ -74,14 +83,20 @@ def check_login(url: str, password: str | None) -> str:
         db.dispose()
 
 
-def plain_reason(display: str, exc: Exception) -> str:
-    """libpq's complaint about ``display`` in the words a user acts on."""
+def plain_reason(display: str, exc: Exception, *, point_at_login: bool = False) -> str:
+    """libpq's complaint about ``display`` in the words a user acts on.
+
+    ``point_at_login``: a refused or missing password also says how to keep one (for opening
+    a workspace; not for ``workspace login`` itself).
+    """
     reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
     user = dialect.parse_url(display).username
+    login = (f". Keep it with `ppcdesk workspace login {display}` (in the OS keyring), or set "
+             "PGPASSWORD." if point_at_login else "")
     if "password authentication failed" in reason:
-        return f"the server refused the password for user {user} ({display})"
+        return f"the server refused the password for user {user} ({display}){login}"
     if "no password supplied" in reason:
-        return f"the server wants a password for user {user} ({display})"
+        return f"the server wants a password for user {user} ({display}){login}"
     if "Connection refused" in reason or "could not translate host" in reason:
         return f"no PostgreSQL server answers at {display} ({reason})"
     if "does not exist" in reason:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ppcdesk.app import bootstrap
 from ppcdesk.app.cli import main
+from ppcdesk.services import server_login
 from ppcdesk.storage import copy, dialect
 from ppcdesk.storage.db import Database
 
@@ -149,7 +149,7 @@ def test_login_stores_the_password_where_opening_the_workspace_finds_it(
     assert memory_keyring.values == {key: PASSWORD}
 
     # Now every command (and the window: the same bootstrap) opens it with that password.
-    assert bootstrap.server_password(url) == PASSWORD
+    assert server_login.stored_password(url) == PASSWORD
     code, info, err = run(capsys, "--db", url, "info", "--json")
     assert code == 1  # a read-only command on an empty database: not a workspace yet
     code, moved, err = run(capsys, "workspace", "copy", "--from", demo_file, "--to", url,

@@ -33,16 +33,15 @@ def test_a_missing_database_or_user_is_named() -> None:
 
 
 def test_the_password_goes_where_opening_the_workspace_reads_it(memory_keyring: Any) -> None:
-    from ppcdesk.app import bootstrap
 
     url = server_login.server_url("db.example.com", 5432, "shared", "ana")
     server_login.remember_password(url, "pw-31")
     assert memory_keyring.values == {
         (dialect.KEYRING_SERVICE, "ana@db.example.com:5432/shared"): "pw-31"}
-    assert bootstrap.server_password(url) == "pw-31"
+    assert server_login.stored_password(url) == "pw-31"
     assert server_login.forget_password(url) is True
     assert server_login.forget_password(url) is False
-    assert bootstrap.server_password(url) is None
+    assert server_login.stored_password(url) is None
 
 
 def test_without_a_keyring_nothing_is_stored_anywhere() -> None:

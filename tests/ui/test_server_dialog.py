@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ppcdesk.app import bootstrap
+from ppcdesk.services import server_login
 from ppcdesk.storage import dialect
 from ppcdesk.ui.dialogs import server_dialog
 from ppcdesk.ui.dialogs.server_dialog import ServerDialog
@@ -89,7 +89,7 @@ def test_opening_stores_the_password_in_the_keyring_only_and_emits_the_bare_url(
     emitted: list[tuple[str, bool, str | None]] = []
 
     def emit(url: str, demo: bool) -> None:  # the window's open_workspace.emit
-        emitted.append((url, demo, bootstrap.server_password(url)))
+        emitted.append((url, demo, server_login.stored_password(url)))
 
     url = server_dialog.open_shared_workspace(window, emit)
     assert url == f"postgresql://postgres@127.0.0.1:{pg_server.port}/{database}"
