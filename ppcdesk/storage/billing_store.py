@@ -340,16 +340,10 @@ def upsert_outcomes(conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
         limit = ingest.PG_MAX_PARAMETERS
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         statement = _upsert_outcomes_pg
-    written = start = 0
     try:
-        for size in ingest.statement_sizes(len(rows), max(1, limit // width)):
-            stop = start + size * width
-            cursor.execute(statement(size), values[start:stop])
-            written += max(0, cursor.rowcount)
-            start = stop
+        return ingest.execute_in_sizes(cursor, statement, values, width, limit)
     finally:
         cursor.close()
-    return written
 
 
 @lru_cache(maxsize=16)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import os
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, overload
@@ -184,24 +184,20 @@ PG_MAX_PARAMETERS = 65_535
 
 @lru_cache(maxsize=64)
 def upsert_sql_pg(table: str, rows: int = 1) -> str:
-    """``upsert_sql`` for psycopg: ``%s`` markers, and IS DISTINCT FROM for SQLite's IS NOT."""
-    return dialect.translate(upsert_sql(table, rows).replace(" IS NOT excluded.",
-                                                             " IS DISTINCT FROM excluded."))
+    """``upsert_sql`` for psycopg (the rewrite turns SQLite's IS NOT into IS DISTINCT FROM)."""
+    return dialect.translate(upsert_sql(table, rows))
 
 
-def _upsert_pg(conn: Connection, table: str, values: list[Any], width: int) -> int:
-    """The same multi-row upserts on PostgreSQL, through psycopg's cursor in ``conn``'s
-    transaction. Two machines syncing at once upsert the same sids: ON CONFLICT makes the second
-    an update (or nothing), and each batch is in sid order, so two writers take row locks in the
-    same order and cannot deadlock."""
-    raw: Any = conn.connection.dbapi_connection
+def execute_in_sizes(cursor: Any, statement: Callable[[int], str], values: Sequence[Any],
+                     width: int, max_parameters: int) -> int:
+    """Run ``statement(rows)`` over flat ``values`` (rows of ``width``), in the few fixed sizes
+    of ``statement_sizes`` that fit ``max_parameters``; returns the rows written."""
     written = start = 0
-    with raw.cursor() as cursor:
-        for size in statement_sizes(len(values) // width, max(1, PG_MAX_PARAMETERS // width)):
-            stop = start + size * width
-            cursor.execute(upsert_sql_pg(table, size), values[start:stop])
-            written += max(0, cursor.rowcount)
-            start = stop
+    for size in statement_sizes(len(values) // width, max(1, max_parameters // width)):
+        stop = start + size * width
+        cursor.execute(statement(size), values[start:stop])
+        written += max(0, cursor.rowcount)
+        start = stop
     return written
 
 
@@ -218,20 +214,20 @@ def _upsert(conn: Connection, table: str, rows: Sequence[Row]) -> int:
     width = len(_TABLES[table][0])
     values = _flatten(rows, width)
     if conn.dialect.name != "sqlite":
-        return _upsert_pg(conn, table, _by_sid(values, width), width)
-    raw = _driver(conn)
-    limit = min(MAX_PARAMETERS, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    written = start = 0
-    cursor = raw.cursor()
+        # Through psycopg's cursor in conn's transaction. Two machines syncing at once upsert
+        # the same sids: ON CONFLICT makes the second an update (or nothing), and each batch is
+        # in sid order, so two writers take row locks in the same order and cannot deadlock.
+        raw: Any = conn.connection.dbapi_connection
+        with raw.cursor() as cursor:
+            return execute_in_sizes(cursor, lambda n: upsert_sql_pg(table, n),
+                                    _by_sid(values, width), width, PG_MAX_PARAMETERS)
+    driver = _driver(conn)
+    limit = min(MAX_PARAMETERS, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    cursor = driver.cursor()
     try:
-        for size in statement_sizes(len(values) // width, max(1, limit // width)):
-            stop = start + size * width
-            cursor.execute(upsert_sql(table, size), values[start:stop])
-            written += max(0, cursor.rowcount)
-            start = stop
+        return execute_in_sizes(cursor, lambda n: upsert_sql(table, n), values, width, limit)
     finally:
         cursor.close()
-    return written
 
 
 def upsert_calls(conn: Connection, rows: Sequence[Row]) -> int:
