@@ -74,19 +74,9 @@ OUTCOME_COLUMNS = (
     "payout_micros", "reasons", "flags", "duplicate_of_call_id", "evaluated_at")
 
 
-def driver(conn: Connection) -> sqlite3.Connection | dialect.Cursorish:
-    """The driver under ``conn`` (billing reads and writes tuples on it).
-
-    The sqlite3 connection itself; on PostgreSQL, psycopg's behind ``dialect.Cursorish``
-    (the same ``execute``, placeholders translated), in the same transaction. SQL given to
-    it goes through :func:`_sql` first.
-    """
-    if not dialect.is_sqlite(conn):
-        return dialect.Cursorish(conn)
-    raw: object = conn.connection.dbapi_connection
-    if not isinstance(raw, sqlite3.Connection):
-        raise TypeError(f"billing needs the sqlite3 driver, not {type(raw).__name__}")
-    return raw
+# The driver under a connection (sqlite3, or psycopg behind dialect.Cursorish); billing reads
+# and writes tuples on it, its SQL passed through _sql first.
+driver = dialect.driver
 
 
 def _sql(conn: Connection, text: str) -> str:

@@ -14,7 +14,6 @@ pairings) go in with ``COPY`` there, where a round trip per row is what costs.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -41,16 +40,6 @@ class Party:
     kind: str  # buyer | publisher
     id: int
     name: str
-
-
-def _driver(conn: Connection) -> sqlite3.Connection | dialect.Cursorish:
-    """The driver under ``conn``: tuples at C speed (SQLAlchemy's rows cost ~15 us each)."""
-    if not dialect.is_sqlite(conn):
-        return dialect.Cursorish(conn)
-    raw: object = conn.connection.dbapi_connection
-    if not isinstance(raw, sqlite3.Connection):
-        raise TypeError(f"recon needs the sqlite3 driver, not {type(raw).__name__}")
-    return raw
 
 
 def _fixed_join(conn: Connection) -> str:
@@ -118,7 +107,7 @@ def insert_rows(conn: Connection, import_id: int, rows: Iterable[Row]) -> None:
         return
     sql = (f"INSERT INTO partner_rows ({', '.join(_ROW_COLUMNS)}) VALUES "
            f"({', '.join('?' * len(_ROW_COLUMNS))})")
-    _driver(conn).executemany(sql, stored)
+    dialect.driver(conn).executemany(sql, stored)
 
 
 def _pg_raw(conn: Connection) -> Any:
@@ -137,7 +126,7 @@ def undo_import(conn: Connection, import_id: int) -> int:
 def partner_rows(conn: Connection, partner: str, start: int, end: int) -> list[
         tuple[int, Row]]:
     """``(row id, PartnerRow fields)`` of the live imports of ``partner``, in [start, end)."""
-    cursor = _driver(conn).execute(
+    cursor = dialect.driver(conn).execute(
         "SELECT r.id, r.line, r.started_at, r.caller, r.duration_s, r.amount_micros, "
         "r.verdict, r.partner_call_id, r.status, r.campaign FROM partner_rows r "
         "JOIN imports i ON i.id = r.import_id WHERE i.status = 'done' AND lower(i.partner) = "
@@ -154,8 +143,10 @@ def local_calls(conn: Connection, probes: Iterable[tuple[str, int]], ids: Iterab
     SID or a forwarded leg's)."""
     found: dict[int, Row] = {}
     # The driver's cursor: SQLAlchemy's row objects cost ~15 us a row, a million is seconds.
-    cursor, by_id = (_local_sqlite(_driver(conn), probes, ids, reach) if dialect.is_sqlite(conn)
-                     else _local_postgresql(dialect.Cursorish(conn), probes, ids, reach))
+    raw = dialect.driver(conn)
+    cursor, by_id = (_local_postgresql(raw, probes, ids, reach)
+                     if isinstance(raw, dialect.Cursorish)
+                     else _local_sqlite(raw, probes, ids, reach))
     for cid, at, caller, duration, connected, sid in cursor:
         found[cid] = (cid, at, caller, duration, connected, (sid,))
     for cid, at, caller, duration, connected, sid, known in by_id:
@@ -214,7 +205,7 @@ def outcomes(conn: Connection, who: Party, start: int, end: int) -> list[Row]:
     amount, decided = (("revenue_micros", "billable") if who.kind == "buyer"
                        else ("payout_micros", "payable"))
     join = _fixed_join(conn)
-    return _driver(conn).execute(
+    return dialect.driver(conn).execute(
         f"SELECT c.id, c.sid, c.caller, c.started_at, o.{decided}, "
         f"CASE WHEN o.{decided} = 1 THEN o.{amount} ELSE 0 END, o.flags "
         f"FROM contracts k {join} call_outcomes o ON o.contract_id = k.id "
@@ -234,7 +225,7 @@ def replace_matches(conn: Connection, row_ids: Sequence[int],
     if not dialect.is_sqlite(conn):
         _pg_replace_matches(_pg_raw(conn), stored, gone)
         return
-    raw = _driver(conn)
+    raw = dialect.driver(conn)
     # One upsert per line (a line has at most one match): no delete-then-insert of 100,000.
     raw.executemany(_UPSERT_MATCHES.format(values="VALUES (?, ?, ?, ?, ?, ?, ?)"), stored)
     raw.executemany("DELETE FROM recon_matches WHERE partner_row_id = ?", ((i,) for i in gone))
@@ -320,7 +311,7 @@ def statement_rows(conn: Connection, who: Party, start: int, end: int) -> list[R
     join = _fixed_join(conn)
     # Grouped by the campaign's name too: PostgreSQL takes calls' columns as given by c.id
     # (its key) but not a joined table's. SUM of BIGINT is NUMERIC there: cast back.
-    return _driver(conn).execute(
+    return dialect.driver(conn).execute(
         f"SELECT c.sid, c.started_at, c.caller, cp.name, c.duration_s, c.connected_s, "
         f"CAST(SUM(o.{amount}) AS BIGINT) FROM contracts k {join} call_outcomes o "
         f"ON o.contract_id = k.id {join} calls c ON c.id = o.call_id "
@@ -334,7 +325,7 @@ def statement_rows(conn: Connection, who: Party, start: int, end: int) -> list[R
 # ---------------------------------------------------------------- evidence
 def evidence_rows(conn: Connection, call_id: int) -> dict[str, list[Row]]:
     """What an evidence packet shows about one call, as rows per part."""
-    raw = _driver(conn)
+    raw = dialect.driver(conn)
     return {
         "call": raw.execute(
             "SELECT c.sid, c.caller, c.called, c.status, c.started_at, c.ended_at, "
