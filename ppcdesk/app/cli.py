@@ -47,6 +47,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"ppcdesk: error: {message} (see ppcdesk --help)\n")
 
 
+def _db_arg(value: str) -> Path | str:
+    """--db's value; a malformed URL is refused with its reason (argparse shows only the
+    message of an ArgumentTypeError, not a ValueError's)."""
+    try:
+        return bootstrap.workspace_target(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --json is accepted before or after the command. Its default is SUPPRESS (main() fills in
     # False), because a subcommand's defaults overwrite the main parser's values: with
@@ -58,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ppcdesk", parents=[common],
         description="ppcdesk: the pay-per-call desk. With no command, opens the window.")
     parser.add_argument("--version", action="version", version=f"ppcdesk {__version__}")
-    parser.add_argument("--db", type=bootstrap.workspace_target, metavar="PATH|URL",
+    parser.add_argument("--db", type=_db_arg, metavar="PATH|URL",
                         help="the workspace: a database file, or a PostgreSQL URL "
                         "postgresql://USER@HOST:PORT/DATABASE (default: the main workspace in "
                         "the data folder; the demo command: the demo workspace)")

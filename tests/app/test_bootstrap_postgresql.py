@@ -95,3 +95,13 @@ def test_a_missing_database_says_to_create_it(paths: Paths, pg_server: object) -
 def test_a_malformed_url_is_refused_before_anything_connects(value: str) -> None:
     with pytest.raises(PpcdeskError, match="postgresql://"):
         bootstrap.workspace_target(value)
+
+
+def test_the_command_line_names_what_is_wrong_with_a_url(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ppcdesk.app.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--db", "postgresql://ann@db", "info"])
+    assert stopped.value.code == 2
+    assert "names no database: postgresql://USER@HOST/DATABASE" in capsys.readouterr().err
