@@ -77,8 +77,10 @@ def evaluate_job(db: Database, clock: Clock, *, start: int | None = None,
     """
     yield Progress(0, None, "Reading contracts")
     now = to_epoch(clock.now())
-    # A whole-workspace run writes up to millions of rows: a large page cache meanwhile.
-    with db.write(bulk=not incremental and start is None and end is None) as conn:
+    # A whole-workspace run writes up to millions of rows: a large page cache meanwhile, and
+    # no key checks (every call, contract and version it writes was read in its transaction).
+    whole = not incremental and start is None and end is None
+    with db.write(bulk=whole, foreign_keys=not whole) as conn:
         found = plans(conn)
         span = store.data_span(conn)
         if not found or span is None:

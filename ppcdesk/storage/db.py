@@ -117,10 +117,13 @@ class Database:
             conn.rollback()
 
     @contextmanager
-    def write(self, *, bulk: bool = False) -> Iterator[Connection]:
+    def write(self, *, bulk: bool = False, foreign_keys: bool = True) -> Iterator[Connection]:
         """One write transaction on the write lane: commits at the end, rolls back on error.
 
-        ``bulk`` raises the page cache for large loads. A generator job that is closed while
+        ``bulk`` raises the page cache for large loads. ``foreign_keys=False`` skips SQLite's
+        key checks for this transaction only (a third of the time of inserting a million
+        outcomes): for writers whose every key was read in the same transaction, so it cannot
+        point at nothing. PostgreSQL checks them always. A generator job that is closed while
         inside this block (cancel) raises GeneratorExit here, and the transaction rolls back.
         """
         with self._write_lock, self.engine.connect() as conn:
@@ -128,13 +131,18 @@ class Database:
             raw = conn.connection.dbapi_connection if self.is_sqlite else None
             if bulk and raw is not None:
                 raw.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+            if not foreign_keys and raw is not None:
+                raw.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction
             try:
                 with conn.begin():
                     yield conn
             finally:
                 conn.info.pop("immediate", None)
-                if bulk and raw is not None:
-                    raw.execute("PRAGMA cache_size=-65536")
+                if raw is not None:
+                    if bulk:
+                        raw.execute("PRAGMA cache_size=-65536")
+                    if not foreign_keys:
+                        raw.execute("PRAGMA foreign_keys=ON")
 
     def dispose(self) -> None:
         self.engine.dispose()
