@@ -56,6 +56,24 @@ def test_a_write_without_key_checks_is_checked_again_after_it(sqlite_db: Databas
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM tracking_numbers").scalar_one() == 0
 
 
+def test_a_bulk_write_leaves_its_checkpoint_to_a_helper_thread(sqlite_db: Database) -> None:
+    """The pages of a large load reach the file after the commit, not in it, and soon."""
+    db = sqlite_db
+    assert db.path is not None
+    migrate.upgrade(db)
+    before = db.path.stat().st_size
+    with db.write(bulk=True) as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0
+        conn.exec_driver_sql("CREATE TABLE filler (x TEXT)")
+        conn.exec_driver_sql("INSERT INTO filler SELECT hex(randomblob(500)) "
+                             "FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                             "FROM n WHERE i < 8000) SELECT i FROM n)")
+    db.settle()
+    assert db.path.stat().st_size - before > 6_000_000  # checkpointed into the file
+    with db.write() as conn:  # and the pooled connection checkpoints by itself again
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
+
+
 def run_threads(*targets: Callable[[], None]) -> list[BaseException]:
     errors: list[BaseException] = []
 
