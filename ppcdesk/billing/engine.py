@@ -51,6 +51,7 @@ import numpy as np
 
 from ppcdesk.billing import _reference, _vector
 from ppcdesk.billing._columns import Columns, ColumnsUnavailableError, ints
+from ppcdesk.billing._vector import Shape
 from ppcdesk.billing.facts import CallFacts, Outcome, Prior
 from ppcdesk.billing.rules import (
     DAY_S,
@@ -233,6 +234,13 @@ class Workspace:
     def evaluate(self, terms: Terms, *, history: Sequence[Prior] = (),
                  revenue: Mapping[int, int] | None = None) -> list[Outcome]:
         """Outcomes of the in-range rows ``terms`` cover (see :func:`evaluate`)."""
+        return self.evaluate_shaped(terms, history=history, revenue=revenue)[0]
+
+    def evaluate_shaped(self, terms: Terms, *, history: Sequence[Prior] = (),
+                        revenue: Mapping[int, int] | None = None,
+                        ) -> tuple[list[Outcome], Shape | None]:
+        """:meth:`evaluate`'s outcomes and, when the columns made them, their :class:`Shape`
+        (None when they came row by row)."""
         rules = compile_terms(terms)
         with no_gc():
             if self._columns is not None:
@@ -241,7 +249,7 @@ class Workspace:
                                             revenue or {})
                 except ColumnsUnavailableError:
                     self._columns = None  # odd values in a column read late: row by row
-            return self.evaluate_by_rows(terms, history=history, revenue=revenue)
+            return self.evaluate_by_rows(terms, history=history, revenue=revenue), None
 
     def evaluate_by_rows(self, terms: Terms, *, history: Sequence[Prior] = (),
                          revenue: Mapping[int, int] | None = None) -> list[Outcome]:

@@ -33,7 +33,6 @@ from ppcdesk.billing.facts import Outcome
 from ppcdesk.billing.outcome_rows import (
     Adjusted,
     CallIndex,
-    Row,
     Rows,
     forget_phrases,
     outcome_row,
@@ -48,13 +47,14 @@ from ppcdesk.billing.plan import (
     plans,
     terms_of,
 )
-from ppcdesk.billing.workspaces import Facts, parties_of, run_segment
+from ppcdesk.billing.workspaces import Facts, parties_of, run_segment, run_segment_shaped
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock, to_epoch
 from ppcdesk.core.model import Counterparty
 from ppcdesk.core.progress import Job, Progress
 from ppcdesk.storage import billing_store as store
 from ppcdesk.storage.db import Database
+from ppcdesk.storage.ingest import FlatRows
 
 __all__ = ["FOREVER", "NEVER", "AfterWrite", "Facts", "Plan", "Segment", "effective_epoch",
            "evaluate_job", "local_midnight", "outcome_row", "plans", "run_segment", "terms_of"]
@@ -152,14 +152,16 @@ def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, 
             given = billed if _covered(found, ranges, segment) else None
             if given is None:
                 writer.drain()  # run_segment reads the buyers' stored revenue
-            outcomes, revenue = run_segment(conn, plan.contract_id, segment, facts, given)
+            outcomes, revenue, shape = run_segment_shaped(conn, plan.contract_id, segment,
+                                                          facts, given)
             changed = _changed(outcomes, segment.version_id, stored[plan.contract_id],
                                unseen[plan.contract_id], adjusted[plan.contract_id])
             key = (segment.start, segment.end)
             if key not in indexes:
                 indexes[key] = CallIndex(facts.between(*key))
             rows = Rows(plan.contract_id, segment.version_id, segment.terms, now).rows(
-                changed, indexes[key], adjusted[plan.contract_id], revenue)
+                changed, indexes[key], adjusted[plan.contract_id], revenue,
+                shape if changed is outcomes else None)
             if plan.kind is Counterparty.BUYER:
                 _add_billed(billed, outcomes, rows, adjusted[plan.contract_id])
             kept[plan.contract_id].update(map(itemgetter(0), outcomes))
@@ -189,7 +191,7 @@ class _Writer:
         self._pending: list[Future[int]] = []
         self.written = 0
 
-    def write(self, rows: list[Row]) -> None:
+    def write(self, rows: FlatRows) -> None:
         if rows:
             self._pending.append(self._pool.submit(store.upsert_outcomes, self.conn, rows))
 
@@ -238,18 +240,21 @@ def _changed(outcomes: list[Outcome], version_id: int, stored: Stored, unseen: s
             or o[0] in unseen or o[0] in adjusted]
 
 
-def _add_billed(billed: dict[int, int], outcomes: list[Outcome], rows: list[Row],
+def _add_billed(billed: dict[int, int], outcomes: list[Outcome], rows: FlatRows,
                 adjusted: Adjusted) -> None:
-    """Add what a buyer contract bills per call (adjustments applied) to ``billed``."""
+    """Add what a buyer contract bills per call (adjustments applied) to ``billed``.
+
+    ``rows``: those written of ``outcomes`` (every adjusted one is among them).
+    """
     amounts = list(map(itemgetter(2), outcomes))
     new = dict(zip(compress(map(itemgetter(0), outcomes), amounts), filter(None, amounts),
                    strict=True))
-    for row in rows:
-        if row[0] in adjusted:
-            if row[5]:
-                new[row[0]] = row[5]
-            else:
-                new.pop(row[0], None)
+    for n in [n for n, i in enumerate(rows.values[::rows.width]) if i in adjusted]:
+        row = rows[n]
+        if row[5]:
+            new[row[0]] = row[5]
+        else:
+            new.pop(row[0], None)
     for call_id in new.keys() & billed.keys():
         new[call_id] += billed[call_id]
     billed.update(new)

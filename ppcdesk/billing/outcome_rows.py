@@ -8,21 +8,24 @@ engine's verdict from a person's.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from ppcdesk.billing import explain
+from ppcdesk.billing._columns import Columns, Ints
+from ppcdesk.billing._vector import Shape
 from ppcdesk.billing.facts import CallFacts, Outcome
 from ppcdesk.billing.rules import DAY_S
 from ppcdesk.billing.terms import BufferBasis, Terms
 from ppcdesk.core import phone
 from ppcdesk.core.model import Counterparty
 from ppcdesk.core.reasons import Reason, ReasonFlag, flags_of
+from ppcdesk.storage.billing_store import OUTCOME_COLUMNS
+from ppcdesk.storage.ingest import FlatRows
 
 MANUAL = int(ReasonFlag.MANUAL)
 QUALIFIED_FIELDS = {"billable", "payable"}
@@ -59,34 +62,45 @@ class Rows:
             ensure_ascii=False).split(str(_ANY_ID), 1)
 
     def rows(self, outcomes: list[Outcome], calls: Mapping[int, CallFacts],
-             adjusted: Adjusted, revenue: Mapping[int, int]) -> list[Row]:
+             adjusted: Adjusted, revenue: Mapping[int, int],
+             shape: Shape | None = None) -> FlatRows:
         """The rows of ``outcomes`` (``calls``: id -> facts, read for refusals only).
 
-        Built by column (each field of every outcome taken at C speed, the rows zipped
-        from the columns): a per-outcome loop of Python cost ~2 us a row. Adjusted calls
-        take :meth:`row`, in their places.
+        Built by column into one flat list, as the writer binds them (each field of every
+        outcome taken at C speed and laid in with a slice): a per-outcome loop of Python
+        cost ~2 us a row, a tuple per row a third of that. Adjusted calls take :meth:`row`,
+        in their places. With the outcomes' ``shape`` (the engine's columns), refusals are
+        grouped and keyed with numpy (:meth:`_shaped_texts`).
         """
         count = len(outcomes)
+        width = len(OUTCOME_COLUMNS)
         if not count:
-            return []
+            return FlatRows([], width)
         ids = list(map(itemgetter(0), outcomes))
         qualified = list(map(int, map(itemgetter(1), outcomes)))
         amounts = list(map(itemgetter(2), outcomes))
-        reasons = list(map(itemgetter(3), outcomes))
-        flags, texts = self._flags_and_texts(outcomes, ids, reasons, calls)
-        contract, version = repeat(self.contract_id), repeat(self.version_id)
-        columns: tuple[Iterable[int], ...]
-        if self.buyer:
-            columns = (ids, contract, version, qualified, repeat(0), amounts, repeat(0))
+        if shape is not None and len(shape.at) == count:
+            flags, texts = self._shaped_texts(outcomes, ids, calls, shape)
         else:
-            columns = (ids, contract, version, repeat(0), qualified, repeat(0), amounts)
-        found: list[Row] = list(zip(*columns, texts, flags, map(itemgetter(4), outcomes),
-                                    repeat(self.now), strict=False))  # ids end it
+            flags, texts = self._flags_and_texts(outcomes, ids,
+                                                 list(map(itemgetter(3), outcomes)), calls)
+        zeros = [0] * count
+        columns: tuple[list[Any], ...]
+        if self.buyer:
+            columns = (qualified, zeros, amounts, zeros)
+        else:
+            columns = (zeros, qualified, zeros, amounts)
+        values: list[Any] = [None] * (count * width)
+        for k, column in enumerate((ids, [self.contract_id] * count, [self.version_id] * count,
+                                    *columns, texts, flags,
+                                    list(map(itemgetter(4), outcomes)), [self.now] * count)):
+            values[k::width] = column
         if adjusted:
             for n in [n for n, call_id in enumerate(ids) if call_id in adjusted]:
                 call_id = ids[n]
-                found[n] = self.row(calls[call_id], outcomes[n], adjusted.get(call_id), revenue)
-        return found
+                values[n * width:(n + 1) * width] = self.row(
+                    calls[call_id], outcomes[n], adjusted.get(call_id), revenue)
+        return FlatRows(values, width)
 
     def _flags_and_texts(self, outcomes: list[Outcome], ids: list[int],
                          reasons: list[tuple[Reason, ...]], calls: Mapping[int, CallFacts],
@@ -113,6 +127,113 @@ class Rows:
             for n, text in zip(places, group_texts, strict=True):
                 texts[n] = text
         return flags, texts
+
+    def _shaped_texts(self, outcomes: list[Outcome], ids: list[int],
+                      calls: Mapping[int, CallFacts], shape: Shape) -> tuple[list[int], list[str]]:
+        """:meth:`_flags_and_texts` from the engine's columns: no pass of Python per outcome.
+
+        The outcomes are grouped by their flags with a sort; in each group, every value a
+        reason's words read (the caller, the local minute, the measured seconds...) is a
+        column of integer codes (:meth:`_codes`), and each distinct combination is worded
+        once from the items each reason's distinct values have (:attr:`_items`, shared with
+        the row-by-row path, so both word a case alike).
+        """
+        bits = shape.bits
+        texts = np.full(len(bits), "[]", dtype=object)
+        order = np.argsort(bits, kind="stable")
+        grouped = bits[order]
+        edges = np.flatnonzero(grouped[1:] != grouped[:-1]) + 1
+        for lo, hi in zip([0, *edges.tolist()], [*edges.tolist(), len(grouped)], strict=True):
+            value = int(grouped[lo])
+            if value:
+                places = order[lo:hi]
+                texts[places] = self._shaped_group(value, places, outcomes, ids, calls, shape)
+        return bits.tolist(), texts.tolist()
+
+    def _shaped_group(self, bits: int, places: Ints, outcomes: list[Outcome], ids: list[int],
+                      calls: Mapping[int, CallFacts], shape: Shape) -> Any:
+        """The reasons JSON of the outcomes at ``places``, which all have the flags ``bits``."""
+        first = int(places[0])
+        reasons = outcomes[first][3]
+        duplicate = Reason.DUPLICATE in reasons
+        if duplicate and self._duplicate is None:  # worded per call (see Wording.sentence)
+            return [self.refusal(calls[ids[n]], outcomes[n]) for n in places.tolist()]
+        at = shape.at[places]
+        sample = calls[ids[first]]
+        parts: list[str | tuple[Ints, list[str]]] = []  # per reason: one item, or per code
+        combined = np.zeros(len(places), dtype=np.int64)
+        for reason in reasons:
+            codes = self._codes(reason, shape.columns, at)
+            if codes is None:
+                parts.append(self._item_of(reason, bits, None, sample, outcomes[first]))
+                continue
+            _, firsts, inverse = np.unique(codes, return_index=True, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            reps = places[firsts].tolist()
+            facts = _facts_of(calls, list(map(ids.__getitem__, reps)))
+            values = self._case_column(reason, facts) or []  # never None here (see _codes)
+            parts.append((inverse, [self._item_of(reason, bits, v, c, outcomes[n])
+                                    for v, c, n in zip(values, facts, reps, strict=True)]))
+            combined = combined * len(firsts) + inverse
+            if len(parts) > 1:
+                combined = np.unique(combined, return_inverse=True)[1].reshape(-1)
+        _, cases, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        # Each case's JSON: "[" + items joined by ", " + "]", by object-array additions.
+        texts: Any = "["
+        for k, part in enumerate(parts):
+            texts = texts + ("" if k == 0 else ", ")
+            if isinstance(part, str):
+                texts = texts + part
+            else:
+                texts = texts + _objects(part[1])[part[0][cases]]
+        if isinstance(texts, str):  # every item is the group's own: one case
+            texts = _objects([texts])
+        found = (texts + "]")[inverse.reshape(-1)]
+        if not duplicate:
+            return found
+        marker = str(_ANY_ID)
+        repeats = map(itemgetter(4), map(outcomes.__getitem__, places.tolist()))
+        return [text.replace(marker, str(earlier), 1)
+                for text, earlier in zip(found.tolist(), repeats, strict=True)]
+
+    def _item_of(self, reason: Reason, bits: int, value: object, call: CallFacts,
+                 outcome: Outcome) -> str:
+        """One reason's JSON item for a case (as :meth:`_case` makes it); DUPLICATE's with
+        the marker where the earlier call's id goes."""
+        if reason is Reason.DUPLICATE:
+            return self._fragment(reason, call, outcome._replace(duplicate_of=_ANY_ID))
+        flag = _FLAG_OF[reason]
+        key = (bits, flag) if flag & _CAPS else (flag, value)
+        item = self._items.get(key)
+        if item is None:
+            item = self._items[key] = self._fragment(reason, call, outcome)
+        return item
+
+    def _codes(self, reason: Reason, columns: Columns, at: Ints) -> Ints | None:
+        """Per outcome (rows ``at``), an integer that is equal exactly where the values
+        :meth:`_case_column` reads are (None where it reads none)."""
+        rules = self.wording.rules
+        if reason is Reason.CALLER_BLOCKED:
+            return columns.caller[at]  # equal keys: equal caller text
+        if reason is Reason.GEO_BLOCKED:  # phone.area_code: the NPA of +1 and ten digits
+            area = columns.area_code[at]  # other callers: their own key (>= OTHER_BASE)
+            where = np.where(area >= 0, area, columns.caller[at])
+            return where * (len(columns.state.values) + 1) + columns.state.codes[at]
+        if reason is Reason.GEO_UNKNOWN:
+            return columns.state.codes[at]
+        if reason is Reason.AFTER_HOURS:
+            if rules.terms.hours is None:
+                return None
+            local = columns.local(rules.clock)[at]
+            codes = local // 60 % 10_080 * 2
+            if rules.closed_days:
+                codes += np.isin(local // DAY_S, list(rules.closed_days))
+            return codes
+        if reason is Reason.SHORT:
+            if rules.on_connected:  # odd: answered; even: not (no time read)
+                return np.where(columns.answered[at], columns.connected[at] * 2 + 1, 0)
+            return columns.duration[at]
+        return None
 
     def _group_texts(self, reasons: tuple[Reason, ...], bits: int, places: list[int],
                      outcomes: list[Outcome], ids: list[int],
@@ -307,6 +428,13 @@ class CallIndex(Mapping[int, CallFacts]):
 
     def __len__(self) -> int:
         return len(self.calls)
+
+
+def _objects(items: list[str]) -> Any:
+    """``items`` as a numpy array of objects (``np.array`` would make strings of them)."""
+    found = np.empty(len(items), dtype=object)
+    found[:] = items
+    return found
 
 
 def _facts_of(calls: Mapping[int, CallFacts], ids: list[int]) -> list[CallFacts]:

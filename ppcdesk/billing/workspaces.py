@@ -16,6 +16,7 @@ from operator import itemgetter
 from sqlalchemy import Connection
 
 from ppcdesk.billing import engine
+from ppcdesk.billing._vector import Shape
 from ppcdesk.billing.facts import CallFacts, Outcome, Prior
 from ppcdesk.billing.plan import Segment
 from ppcdesk.billing.terms import DuplicateBasis, Terms
@@ -164,6 +165,14 @@ def run_segment(conn: Connection, contract_id: int | None, segment: Segment, fac
     ``revenue`` (call id -> what the buyers bill) is read from the stored outcomes when not
     given and the version shares revenue.
     """
+    outcomes, revenue, _ = run_segment_shaped(conn, contract_id, segment, facts, revenue)
+    return outcomes, revenue
+
+
+def run_segment_shaped(conn: Connection, contract_id: int | None, segment: Segment,
+                       facts: Facts, revenue: Mapping[int, int] | None = None,
+                       ) -> tuple[list[Outcome], Mapping[int, int], Shape | None]:
+    """:func:`run_segment`, and the outcomes' shape (``engine.Workspace.evaluate_shaped``)."""
     terms = segment.terms
     workspace, history = facts.workspace(segment, contract_id)
     key = (segment.start, segment.end)
@@ -177,6 +186,7 @@ def run_segment(conn: Connection, contract_id: int | None, segment: Segment, fac
         revenue = {}
         if terms.counterparty is Counterparty.PUBLISHER and terms.price.revenue_share is not None:
             revenue = store.revenue_by_call(conn, segment.start, segment.end)
-    return workspace.evaluate(terms, history=priors, revenue=revenue), revenue
+    outcomes, shape = workspace.evaluate_shaped(terms, history=priors, revenue=revenue)
+    return outcomes, revenue, shape
 
 

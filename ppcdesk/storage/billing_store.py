@@ -320,7 +320,8 @@ def upsert_outcomes(conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
     both back ends (PostgreSQL: IS DISTINCT FROM for IS NOT, up to 65,535 parameters).
     """
     width = len(OUTCOME_COLUMNS)
-    values = list(itertools.chain.from_iterable(rows))
+    values = (rows.values if isinstance(rows, ingest.FlatRows) and rows.width == width
+              else list(itertools.chain.from_iterable(rows)))
     raw = driver(conn)
     if isinstance(raw, sqlite3.Connection):
         limit = min(ingest.MAX_PARAMETERS, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))

@@ -119,16 +119,20 @@ class Database:
             conn.rollback()
 
     @contextmanager
-    def write(self, *, bulk: bool = False, foreign_keys: bool = True) -> Iterator[Connection]:
+    def write(self, *, bulk: bool = False,
+              foreign_keys: bool = True) -> Iterator[Connection]:
         """One write transaction on the write lane: commits at the end, rolls back on error.
 
         ``bulk`` raises the page cache for large loads and moves the checkpoint (copying the
         transaction's pages from the WAL into the file: a third of a large commit) to a
-        helper thread after the commit (:meth:`settle` waits for it). ``foreign_keys=False`` skips SQLite's
-        key checks for this transaction only (a third of the time of inserting a million
-        outcomes): for writers whose every key was read in the same transaction, so it cannot
-        point at nothing. PostgreSQL checks them always. A generator job that is closed while
-        inside this block (cancel) raises GeneratorExit here, and the transaction rolls back.
+        helper thread after the commit (:meth:`settle` waits for it).
+
+        ``foreign_keys=False`` skips SQLite's key checks for this transaction only (a third
+        of the time of inserting a million outcomes): for writers whose every key was read in
+        the same transaction, so it cannot point at nothing. PostgreSQL checks them always.
+
+        A generator job that is closed while inside this block (cancel) raises GeneratorExit
+        here, and the transaction rolls back.
         """
         with self._write_lock, self.engine.connect() as conn:
             conn.info["immediate"] = True
@@ -158,8 +162,9 @@ class Database:
         SQLite's auto-checkpoint does, in whoever commits next. A process that ends meanwhile
         loses nothing: the WAL is checkpointed when the file is next opened.
         """
-        assert self.path is not None
         path = self.path
+        if path is None:  # pragma: no cover - only SQLite writes call this
+            return
 
         def checkpoint() -> None:
             try:

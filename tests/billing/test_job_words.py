@@ -33,9 +33,10 @@ from tests.billing.specs import DESERT_AUTO, MON_FRI
 
 MARCH = 1_772_323_200  # 2026-03-01 00:00 UTC
 CALLERS = ["+16025550101", "+16025550102", "+14805550103", "+12125550104", "+14165550105",
-           "anonymous", "+1602555", "+442071838750", "+16025550199"]
+           "anonymous", "+1602555", "+442071838750", "+16025550199", "+16475550106"]
 STATES = {"+16025550101": "AZ", "+16025550102": "AZ", "+14805550103": "AZ",
-          "+12125550104": "NY", "+14165550105": "ON", "+16025550199": None}
+          "+12125550104": "NY", "+14165550105": "ON", "+16025550199": None,
+          "+16475550106": "ON"}  # Ontario twice: two area codes refused in one state
 
 STRICT = dataclasses.replace(
     DESERT_AUTO,
@@ -110,6 +111,35 @@ def test_a_refusals_stored_json_is_json_dumps_of_explains_sentences(
     for outcome, text in zip(refused, expected, strict=True):
         assert rows.refusal(by_id[outcome.call_id], outcome) == text
         assert rows.rows([outcome], by_id, {}, {})[0][7] == text
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+@pytest.mark.parametrize("terms", [
+    STRICT, LOOSE, PUBLISHER,
+    dataclasses.replace(STRICT, counterparty=Counterparty.PUBLISHER, party="Peak"),
+    dataclasses.replace(STRICT, hours=None, buffer_basis=BufferBasis.CALL),
+], ids=lambda t: f"{t.name} ({t.counterparty.value}, {t.buffer_basis.value})")
+def test_refusals_worded_from_the_engines_columns_are_explains_json(
+        terms: Terms, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job words a million refusals from the engine's columns (codes per reason, each
+    distinct case once): byte for byte the JSON of explain's sentences, as row by row.
+
+    The calls span the start of daylight saving time in New York (2026-03-08)."""
+    monkeypatch.setattr(outcome_rows, "_BOOKS", {})
+    calls = random_calls(seed, count=1_500)
+    by_id = {c.id: c for c in calls}
+    outcomes, shape = engine.Workspace(calls).evaluate_shaped(terms)
+    assert shape is not None
+    expected = [json.dumps([{"code": r.value,
+                             "text": explain.sentence(r, terms, by_id[o.call_id], o)}
+                            for r in o.reasons], ensure_ascii=False) for o in outcomes]
+    assert sum(text != "[]" for text in expected) > 200
+    index = outcome_rows.CallIndex(calls)
+    shaped = Rows(1, 1, terms, 0).rows(outcomes, index, {}, {}, shape)
+    assert [r[7] for r in shaped] == expected
+    assert [r[8] for r in shaped] == [o.flags for o in outcomes]
+    monkeypatch.setattr(outcome_rows, "_BOOKS", {})
+    assert list(Rows(1, 1, terms, 0).rows(outcomes, index, {}, {})) == list(shaped)
 
 
 def test_the_strict_contract_words_every_rule() -> None:

@@ -44,14 +44,22 @@ def test_a_write_without_key_checks_is_checked_again_after_it(sqlite_db: Databas
     db = sqlite_db
     orphan = ("INSERT INTO tracking_numbers (e164, friendly_name, campaign_id, "
               "monthly_cost_micros, status) VALUES ('+18005550100', '', 999, 0, 'active')")
-    with pytest.raises(RuntimeError), db.write(bulk=True, foreign_keys=False) as conn:
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 0
-        conn.exec_driver_sql(orphan)  # not refused: its writer vouches for its keys
-        raise RuntimeError("stop")
-    for _ in range(3):  # whichever pooled connection comes next
-        with pytest.raises(sqlalchemy.exc.IntegrityError), db.write() as conn:
+    def unchecked_then_fail() -> None:
+        with db.write(bulk=True, foreign_keys=False) as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 0
+            conn.exec_driver_sql(orphan)  # not refused: its writer vouches for its keys
+            raise RuntimeError("stop")
+
+    def checked() -> None:
+        with db.write() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
             conn.exec_driver_sql(orphan)
+
+    with pytest.raises(RuntimeError):
+        unchecked_then_fail()
+    for _ in range(3):  # whichever pooled connection comes next
+        with pytest.raises(sqlalchemy.exc.IntegrityError):
+            checked()
     with db.read() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM tracking_numbers").scalar_one() == 0
 
