@@ -28,6 +28,7 @@ from operator import itemgetter
 
 from sqlalchemy import Connection
 
+from ppcdesk.billing._vector import Shape
 from ppcdesk.billing.engine import no_gc
 from ppcdesk.billing.facts import Outcome
 from ppcdesk.billing.outcome_rows import (
@@ -77,10 +78,10 @@ def evaluate_job(db: Database, clock: Clock, *, start: int | None = None,
     """
     yield Progress(0, None, "Reading contracts")
     now = to_epoch(clock.now())
-    # A whole-workspace run writes up to millions of rows: a large page cache meanwhile, and
-    # no key checks (every call, contract and version it writes was read in its transaction).
+    # A whole-workspace run writes up to millions of rows: a large page cache meanwhile. No
+    # run checks keys: every call, contract and version it writes was read in its transaction.
     whole = not incremental and start is None and end is None
-    with db.write(bulk=whole, foreign_keys=not whole) as conn:
+    with db.write(bulk=whole, foreign_keys=False) as conn:
         found = plans(conn)
         span = store.data_span(conn)
         if not found or span is None:
@@ -154,14 +155,14 @@ def _evaluate(conn: Connection, found: list[Plan], ranges: dict[int, tuple[int, 
                 writer.drain()  # run_segment reads the buyers' stored revenue
             outcomes, revenue, shape = run_segment_shaped(conn, plan.contract_id, segment,
                                                           facts, given)
-            changed = _changed(outcomes, segment.version_id, stored[plan.contract_id],
-                               unseen[plan.contract_id], adjusted[plan.contract_id])
+            changed, shape = _changed(outcomes, shape, segment.version_id,
+                                      stored[plan.contract_id], unseen[plan.contract_id],
+                                      adjusted[plan.contract_id])
             key = (segment.start, segment.end)
             if key not in indexes:
                 indexes[key] = CallIndex(facts.between(*key))
             rows = Rows(plan.contract_id, segment.version_id, segment.terms, now).rows(
-                changed, indexes[key], adjusted[plan.contract_id], revenue,
-                shape if changed is outcomes else None)
+                changed, indexes[key], adjusted[plan.contract_id], revenue, shape)
             if plan.kind is Counterparty.BUYER:
                 _add_billed(billed, outcomes, rows, adjusted[plan.contract_id])
             kept[plan.contract_id].update(map(itemgetter(0), outcomes))
@@ -230,14 +231,19 @@ def _unseen(conn: Connection, contract_ids: list[int],
     return found
 
 
-def _changed(outcomes: list[Outcome], version_id: int, stored: Stored, unseen: set[int] | None,
-             adjusted: Adjusted) -> list[Outcome]:
-    """The outcomes whose rows may differ from the stored ones (all, if nothing is stored)."""
+def _changed(outcomes: list[Outcome], shape: Shape | None, version_id: int, stored: Stored,
+             unseen: set[int] | None, adjusted: Adjusted,
+             ) -> tuple[list[Outcome], Shape | None]:
+    """The outcomes whose rows may differ from the stored ones (all, if nothing is stored),
+    and their shape (``shape``'s rows for them)."""
     if not stored or unseen is None:
-        return outcomes
-    return [o for o in outcomes
-            if (o[0], version_id, o.flags, o[2], o[4]) not in stored
-            or o[0] in unseen or o[0] in adjusted]
+        return outcomes, shape
+    places = [n for n, o in enumerate(outcomes)
+              if (o[0], version_id, o.flags, o[2], o[4]) not in stored
+              or o[0] in unseen or o[0] in adjusted]
+    if shape is not None:
+        shape = Shape(shape.columns, shape.at[places], shape.bits[places])
+    return list(map(outcomes.__getitem__, places)), shape
 
 
 def _add_billed(billed: dict[int, int], outcomes: list[Outcome], rows: FlatRows,

@@ -63,11 +63,14 @@ def test_a_full_evaluation_stores_each_contracts_verdict_with_reasons(new_db: Ne
     ]
 
 
-def test_a_full_evaluation_writes_no_row_that_points_at_nothing(new_db: NewDb) -> None:
-    """A whole-workspace run writes without SQLite's key checks: every key must hold anyway."""
+def test_evaluations_write_no_row_that_points_at_nothing(new_db: NewDb) -> None:
+    """Evaluations write without SQLite's key checks: every key must hold anyway."""
     db = new_db()
     add_calls(db, MONDAY)
     evaluate(db)
+    add_calls(db, MONDAY.replace("2026-03-02", "2026-03-03").replace("| CA", "| CB")
+              .replace("\nCA", "\nCB"), updated_at=2_000)
+    evaluate(db, incremental=True)
     with db.read() as conn:
         if conn.dialect.name == "sqlite":
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
@@ -75,7 +78,8 @@ def test_a_full_evaluation_writes_no_row_that_points_at_nothing(new_db: NewDb) -
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM call_outcomes o WHERE NOT EXISTS "
                                     "(SELECT 1 FROM calls c WHERE c.id = o.call_id)"
                                     ).scalar_one() == 0
-        assert conn.exec_driver_sql("SELECT COUNT(*) FROM call_outcomes").scalar_one() > 0
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM call_outcomes o JOIN calls c "
+                                    "ON c.id = o.call_id WHERE c.sid LIKE 'CB%'").scalar_one() > 0
 
 
 def test_reasons_carry_a_sentence_flags_and_the_call_repeated(new_db: NewDb) -> None:
