@@ -105,6 +105,7 @@ class Wording:
         self.rules = rules = compile_terms(terms)
         self._hours_open = rules.terms.hours is not None
         self._said: dict[tuple[object, ...], str] = {}
+        self._week_said: tuple[str, str] | None = None  # after_hours_at's two endings
         window = rules.window_s
         self._duplicate = (f" within {_span(window)}: duplicate" if window is not None
                            else "")
@@ -149,14 +150,23 @@ class Wording:
         A new day of calls brings a new minute of the week per refusal, so the words are put
         together directly (day and minute by arithmetic) instead of through a traced rule.
         """
-        terms = self.rules.terms
-        assert terms.hours is not None  # noqa: S101 - only asked when the terms have hours
-        day = local // DAY_S
-        minute = local % DAY_S // 60
-        schedule = ("closed that day" if day in self.rules.closed_days
-                    else "open " + schedule_text(terms.hours.weekly))
-        return (f"started {WEEKDAYS[(day + 3) % 7]} {minute // 60:02d}:{minute % 60:02d} "
-                f"{zone_label(terms.timezone)}; {schedule}: after hours")
+        closed = local // DAY_S in self.rules.closed_days
+        return self.after_hours_at(local // 60 % 10_080, closed)
+
+    def after_hours_at(self, minute: int, closed: bool) -> str:
+        """The after-hours sentence of a call started at ``minute`` of the local week (0:
+        Thursday 00:00, as epoch day 0), on a closed day or not: all the sentence reads."""
+        said = self._week_said
+        if said is None:
+            terms = self.rules.terms
+            assert terms.hours is not None  # noqa: S101 - only asked when the terms have hours
+            zone = zone_label(terms.timezone)
+            said = self._week_said = (
+                f"{zone}; closed that day: after hours",
+                f"{zone}; open {schedule_text(terms.hours.weekly)}: after hours")
+        at = minute % 1_440
+        return (f"started {WEEKDAYS[(minute // 1_440 + 3) % 7]} {at // 60:02d}:{at % 60:02d} "
+                f"{said[0] if closed else said[1]}")
 
     def _hours_key(self, call: CallFacts, _outcome: Outcome) -> tuple[object, ...]:
         """The local minute of the week and whether that day is closed: all _hours reads."""

@@ -167,13 +167,17 @@ class Rows:
             if codes is None:
                 parts.append(self._item_of(reason, bits, None, sample, outcomes[first]))
                 continue
-            _, firsts, inverse = np.unique(codes, return_index=True, return_inverse=True)
+            distinct, firsts, inverse = np.unique(codes, return_index=True,
+                                                  return_inverse=True)
             inverse = inverse.reshape(-1)
-            reps = places[firsts].tolist()
-            facts = _facts_of(calls, list(map(ids.__getitem__, reps)))
-            values = self._case_column(reason, facts) or []  # never None here (see _codes)
-            parts.append((inverse, [self._item_of(reason, bits, v, c, outcomes[n])
-                                    for v, c, n in zip(values, facts, reps, strict=True)]))
+            if reason is Reason.AFTER_HOURS:  # its words read the code alone
+                parts.append((inverse, self._after_hours_items(distinct.tolist())))
+            else:
+                reps = places[firsts].tolist()
+                facts = _facts_of(calls, list(map(ids.__getitem__, reps)))
+                values = self._case_column(reason, facts) or []  # not None here (see _codes)
+                parts.append((inverse, [self._item_of(reason, bits, v, c, outcomes[n])
+                                        for v, c, n in zip(values, facts, reps, strict=True)]))
             combined = combined * len(firsts) + inverse
             if len(parts) > 1:
                 combined = np.unique(combined, return_inverse=True)[1].reshape(-1)
@@ -208,6 +212,18 @@ class Rows:
         if item is None:
             item = self._items[key] = self._fragment(reason, call, outcome)
         return item
+
+    def _after_hours_items(self, codes: list[int]) -> list[str]:
+        """AFTER_HOURS's items of :meth:`_codes`' codes (minute of the week, closed day)."""
+        items, flag, found = self._items, _FLAG_OF[Reason.AFTER_HOURS], []
+        for code in codes:
+            value = (code >> 1, bool(code & 1))  # as _case_column has it: same key, same item
+            item = items.get((flag, value))
+            if item is None:
+                item = items[(flag, value)] = _item(
+                    Reason.AFTER_HOURS.value, self.wording.after_hours_at(*value))
+            found.append(item)
+        return found
 
     def _codes(self, reason: Reason, columns: Columns, at: Ints) -> Ints | None:
         """Per outcome (rows ``at``), an integer that is equal exactly where the values
