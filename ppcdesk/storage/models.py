@@ -531,7 +531,6 @@ Index("ix_calls_called", Call.called)
 Index("ix_calls_duration", Call.duration_s)
 Index("ix_calls_connected", Call.connected_s)
 Index("ix_calls_answer", Call.time_to_answer_s)  # the "to answer" sort (review_log)
-Index("ix_call_outcomes_flags", CallOutcome.flags, CallOutcome.call_id)
 
 
 # ======== recon (issue 7, revision 0003)
