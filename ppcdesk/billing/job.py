@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import compress
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import itemgetter, not_, or_
 
 from sqlalchemy import Connection
 
@@ -238,9 +238,16 @@ def _changed(outcomes: list[Outcome], shape: Shape | None, version_id: int, stor
     and their shape (``shape``'s rows for them)."""
     if not stored or unseen is None:
         return outcomes, shape
-    places = [n for n, o in enumerate(outcomes)
-              if (o[0], version_id, o.flags, o[2], o[4]) not in stored
-              or o[0] in unseen or o[0] in adjusted]
+    # At C speed (maps, no loop of Python per outcome): a re-run checks a million of them.
+    ids = list(map(itemgetter(0), outcomes))
+    flags = shape.bits.tolist() if shape is not None else [o.flags for o in outcomes]
+    keys = zip(ids, repeat(version_id), flags, map(itemgetter(2), outcomes),
+               map(itemgetter(4), outcomes))
+    moved = map(not_, map(stored.__contains__, keys))
+    fresh = unseen | adjusted.keys() if adjusted else unseen
+    if fresh:
+        moved = map(or_, moved, map(fresh.__contains__, ids))
+    places = list(compress(range(len(outcomes)), moved))
     if shape is not None:
         shape = Shape(shape.columns, shape.at[places], shape.bits[places])
     return list(map(outcomes.__getitem__, places)), shape
