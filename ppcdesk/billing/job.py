@@ -31,13 +31,7 @@ from sqlalchemy import Connection
 from ppcdesk.billing._vector import Shape
 from ppcdesk.billing.engine import no_gc
 from ppcdesk.billing.facts import Outcome
-from ppcdesk.billing.outcome_rows import (
-    Adjusted,
-    CallIndex,
-    Rows,
-    forget_phrases,
-    outcome_row,
-)
+from ppcdesk.billing.outcome_rows import Adjusted, Rows, outcome_row
 from ppcdesk.billing.plan import (
     FOREVER,
     NEVER,
@@ -48,7 +42,14 @@ from ppcdesk.billing.plan import (
     plans,
     terms_of,
 )
-from ppcdesk.billing.workspaces import Facts, parties_of, run_segment, run_segment_shaped
+from ppcdesk.billing.refusal_words import forget_phrases
+from ppcdesk.billing.workspaces import (
+    CallIndex,
+    Facts,
+    parties_of,
+    run_segment,
+    run_segment_shaped,
+)
 from ppcdesk.core.changes import ChangeSet, Entity
 from ppcdesk.core.clock import Clock, to_epoch
 from ppcdesk.core.model import Counterparty

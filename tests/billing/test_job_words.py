@@ -12,7 +12,7 @@ import random
 from datetime import date
 
 import pytest
-from ppcdesk.billing import engine, explain, outcome_rows
+from ppcdesk.billing import engine, explain, refusal_words
 from ppcdesk.billing.facts import CallFacts
 from ppcdesk.billing.outcome_rows import Rows
 from ppcdesk.billing.terms import (
@@ -28,6 +28,7 @@ from ppcdesk.billing.terms import (
     Tier,
     UnknownState,
 )
+from ppcdesk.billing.workspaces import CallIndex
 from ppcdesk.core.model import Counterparty
 from tests.billing.specs import DESERT_AUTO, MON_FRI
 
@@ -97,7 +98,7 @@ def test_a_refusals_stored_json_is_json_dumps_of_explains_sentences(
         terms: Terms, monkeypatch: pytest.MonkeyPatch) -> None:
     """The job builds each refusal's JSON from cached parts: byte for byte what
     ``json.dumps`` makes of explain's sentences (so an unchanged re-run rewrites nothing)."""
-    monkeypatch.setattr(outcome_rows, "_BOOKS", {})  # nothing worded by an earlier test
+    monkeypatch.setattr(refusal_words, "_BOOKS", {})  # nothing worded by an earlier test
     calls = random_calls(4)
     by_id = {c.id: c for c in calls}
     rows = Rows(1, 1, terms, 0)
@@ -109,7 +110,7 @@ def test_a_refusals_stored_json_is_json_dumps_of_explains_sentences(
     # All at once, as the job builds them: grouped by reasons, each case worded once.
     assert [r[7] for r in rows.rows(refused, by_id, {}, {})] == expected
     for outcome, text in zip(refused, expected, strict=True):
-        assert rows.refusal(by_id[outcome.call_id], outcome) == text
+        assert rows.words.refusal(by_id[outcome.call_id], outcome) == text
         assert rows.rows([outcome], by_id, {}, {})[0][7] == text
 
 
@@ -125,7 +126,7 @@ def test_refusals_worded_from_the_engines_columns_are_explains_json(
     distinct case once): byte for byte the JSON of explain's sentences, as row by row.
 
     The calls span the start of daylight saving time in New York (2026-03-08)."""
-    monkeypatch.setattr(outcome_rows, "_BOOKS", {})
+    monkeypatch.setattr(refusal_words, "_BOOKS", {})
     calls = random_calls(seed, count=1_500)
     by_id = {c.id: c for c in calls}
     outcomes, shape = engine.Workspace(calls).evaluate_shaped(terms)
@@ -134,11 +135,11 @@ def test_refusals_worded_from_the_engines_columns_are_explains_json(
                              "text": explain.sentence(r, terms, by_id[o.call_id], o)}
                             for r in o.reasons], ensure_ascii=False) for o in outcomes]
     assert sum(text != "[]" for text in expected) > 200
-    index = outcome_rows.CallIndex(calls)
+    index = CallIndex(calls)
     shaped = Rows(1, 1, terms, 0).rows(outcomes, index, {}, {}, shape)
     assert [r[7] for r in shaped] == expected
     assert [r[8] for r in shaped] == [o.flags for o in outcomes]
-    monkeypatch.setattr(outcome_rows, "_BOOKS", {})
+    monkeypatch.setattr(refusal_words, "_BOOKS", {})
     assert list(Rows(1, 1, terms, 0).rows(outcomes, index, {}, {})) == list(shaped)
 
 
@@ -164,21 +165,21 @@ def test_after_a_large_run_the_items_are_kept_and_word_the_next_run_alike(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A run leaving more cases than PHRASES_KEPT drops them but keeps each reason's items
     (what a new day's cases are made of) while they fit; the next run words the same."""
-    monkeypatch.setattr(outcome_rows, "_BOOKS", {})
+    monkeypatch.setattr(refusal_words, "_BOOKS", {})
     calls = random_calls(6)
     by_id = {c.id: c for c in calls}
     refused = [o for o in engine.evaluate(STRICT, calls) if o.reasons]
     first = [r[7] for r in Rows(1, 1, STRICT, 0).rows(refused, by_id, {}, {})]
-    book = outcome_rows._BOOKS[STRICT]
+    book = refusal_words._BOOKS[STRICT]
     cases, items = sum(map(len, book[3].values())), len(book[4])
     assert cases > items > 0
 
-    monkeypatch.setattr(outcome_rows, "PHRASES_KEPT", items)  # the cases do not fit, items do
-    outcome_rows.forget_phrases()
-    kept = outcome_rows._BOOKS[STRICT]
+    monkeypatch.setattr(refusal_words, "PHRASES_KEPT", items)  # the cases do not fit, items do
+    refusal_words.forget_phrases()
+    kept = refusal_words._BOOKS[STRICT]
     assert (len(kept[3]), len(kept[4])) == (0, items)
     assert [r[7] for r in Rows(1, 1, STRICT, 0).rows(refused, by_id, {}, {})] == first
 
-    monkeypatch.setattr(outcome_rows, "PHRASES_KEPT", items - 1)  # not even the items fit
-    outcome_rows.forget_phrases()
-    assert outcome_rows._BOOKS == {}
+    monkeypatch.setattr(refusal_words, "PHRASES_KEPT", items - 1)  # not even the items fit
+    refusal_words.forget_phrases()
+    assert refusal_words._BOOKS == {}
