@@ -27,6 +27,8 @@ from ppcdesk.billing.workspaces import CallIndex
 from ppcdesk.core import phone
 from ppcdesk.core.reasons import Reason, flags_of
 
+SMALL_GROUP = 32  # refusals sharing flags: fewer are worded row by row (see _shaped_texts)
+
 
 class Refusals:
     """The words of one version's refusals (shared caches: see :func:`forget_phrases`)."""
@@ -89,7 +91,8 @@ class Refusals:
         reason's words read (the caller, the local minute, the measured seconds...) is a
         column of integer codes (:meth:`_codes`), and each distinct combination is worded
         once from the items each reason's distinct values have (:attr:`_items`, shared with
-        the row-by-row path, so both word a case alike).
+        the row-by-row path, so both word a case alike). A small group (a day's rarer
+        combinations) costs less row by row than numpy's fixed cost per call.
         """
         bits = shape.bits
         texts = np.full(len(bits), "[]", dtype=object)
@@ -98,8 +101,14 @@ class Refusals:
         edges = np.flatnonzero(grouped[1:] != grouped[:-1]) + 1
         for lo, hi in zip([0, *edges.tolist()], [*edges.tolist(), len(grouped)], strict=True):
             value = int(grouped[lo])
-            if value:
-                places = order[lo:hi]
+            if not value:
+                continue
+            places = order[lo:hi]
+            if hi - lo < SMALL_GROUP:
+                at = places.tolist()
+                texts[places] = _objects(self._group_texts(
+                    outcomes[at[0]][3], value, at, outcomes, ids, calls))
+            else:
                 texts[places] = self._shaped_group(value, places, outcomes, ids, calls, shape)
         return bits.tolist(), texts.tolist()
 

@@ -114,6 +114,8 @@ def test_a_refusals_stored_json_is_json_dumps_of_explains_sentences(
         assert rows.rows([outcome], by_id, {}, {})[0][7] == text
 
 
+@pytest.mark.parametrize("small_group", [0, refusal_words.SMALL_GROUP],
+                         ids=["every group by column", "small groups row by row"])
 @pytest.mark.parametrize("seed", [4, 5])
 @pytest.mark.parametrize("terms", [
     STRICT, LOOSE, PUBLISHER,
@@ -121,12 +123,13 @@ def test_a_refusals_stored_json_is_json_dumps_of_explains_sentences(
     dataclasses.replace(STRICT, hours=None, buffer_basis=BufferBasis.CALL),
 ], ids=lambda t: f"{t.name} ({t.counterparty.value}, {t.buffer_basis.value})")
 def test_refusals_worded_from_the_engines_columns_are_explains_json(
-        terms: Terms, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        terms: Terms, seed: int, small_group: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The job words a million refusals from the engine's columns (codes per reason, each
     distinct case once): byte for byte the JSON of explain's sentences, as row by row.
 
     The calls span the start of daylight saving time in New York (2026-03-08)."""
     monkeypatch.setattr(refusal_words, "_BOOKS", {})
+    monkeypatch.setattr(refusal_words, "SMALL_GROUP", small_group)
     calls = random_calls(seed, count=1_500)
     by_id = {c.id: c for c in calls}
     outcomes, shape = engine.Workspace(calls).evaluate_shaped(terms)
