@@ -36,22 +36,28 @@ def needs_verdicts(terms: Terms) -> bool:
 
 
 def verdicts_from(terms: Terms, start: int) -> int:
-    """How far back the engine counts this contract's verdicts for calls from ``start``.
+    """How far back the engine counts this contract's verdicts of every call from ``start``.
 
-    Its caps' periods, a day for concurrency, and the duplicate window only when duplicates
-    are of qualified calls: a "connected" duplicate reads the earlier calls, not the verdicts,
-    so a daily cap beside a 30-day window needs today's verdicts, not a month's.
+    Its caps' periods and a day for concurrency. Not the duplicate window: a duplicate repeats
+    its own caller, so duplicates of qualified calls need the verdicts of the range's callers
+    only (:meth:`Facts.qualified_ids`), and a "connected" duplicate none; a daily cap beside
+    a 30-day window needs today's verdicts, not a month's.
     """
     return engine.lookback_start(_counted(terms), start)
 
 
+def qualified_window(terms: Terms) -> int | None:
+    """The duplicate window when duplicates are of qualified calls (None otherwise)."""
+    duplicates = terms.duplicates
+    if duplicates is None or duplicates.basis is not DuplicateBasis.QUALIFIED:
+        return None
+    return duplicates.window_s
+
+
 @lru_cache(maxsize=256)
 def _counted(terms: Terms) -> Terms:
-    """``terms`` without the duplicate window when its verdicts do not matter to it."""
-    duplicates = terms.duplicates
-    if duplicates is None or duplicates.basis is DuplicateBasis.QUALIFIED:
-        return terms
-    return replace(terms, duplicates=None)
+    """``terms`` without the duplicate window (see :func:`verdicts_from`)."""
+    return terms if terms.duplicates is None else replace(terms, duplicates=None)
 
 
 class Facts:
@@ -71,6 +77,8 @@ class Facts:
         self._needs: dict[tuple[int, int], tuple[int, set[int]]] = {}  # lookback, contracts
         self._verdicts: dict[tuple[tuple[int, int], int], dict[int, store.FactRow]] = {}
         self._lookbacks: dict[tuple[tuple[int, int], int], int] = {}
+        self._windows: dict[tuple[tuple[int, int], int], int] = {}  # qualified duplicates
+        self._ids: dict[tuple[tuple[int, int], int], set[int]] = {}  # see qualified_ids
         # contract -> the kind and ids of the parties of its versions (see parties_of)
         self.parties: dict[int, tuple[str, tuple[int, ...]]] = {}
         self._workspaces: dict[tuple[int, int], tuple[int, engine.Workspace,
@@ -94,17 +102,42 @@ class Facts:
             counted = verdicts_from(segment.terms, segment.start)
             own = self._lookbacks.get((key, contract_id), counted)
             self._lookbacks[(key, contract_id)] = min(own, counted)
+            window = qualified_window(segment.terms)
+            if window is not None:
+                wider = max(window, self._windows.get((key, contract_id), 0))
+                self._windows[(key, contract_id)] = wider
         self._needs[key] = (min(back, lookback), wanted)
 
     def qualified(self, key: tuple[int, int], contract_id: int) -> dict[int, store.FactRow]:
-        """The calls in the lookback before ``key`` that the contract qualified, by id."""
+        """The calls the contract qualified in its caps' lookback before ``key``, by id."""
         found = self._verdicts.get((key, contract_id))
         if found is None:
             # Its own lookback, not the workspace's: a daily cap needs today's verdicts only,
             # though a monthly cap beside it makes the workspace reach back a month.
             back = self._lookbacks.get((key, contract_id), self._needs[key][0])
-            found = self._verdicts[(key, contract_id)] = store.qualified_calls(
-                self.conn, contract_id, back, key[0], self.parties.get(contract_id))
+            found = self._verdicts[(key, contract_id)] = {} if back >= key[0] else (
+                store.qualified_calls(self.conn, contract_id, back, key[0],
+                                      self.parties.get(contract_id)))
+        return found
+
+    def qualified_ids(self, key: tuple[int, int], contract_id: int) -> set[int]:
+        """The earlier calls the contract qualified that its engine run counts, by id.
+
+        Those of its caps' lookback (:meth:`qualified`) and, when duplicates are of qualified
+        calls, those among the workspace's history (the earlier calls of the range's callers)
+        within the window: a month of a publisher's verdicts is not read for one day's calls.
+        Read once the workspace of ``key`` is built (its history decides what is asked).
+        """
+        found = self._ids.get((key, contract_id))
+        if found is None:
+            found = set(self.qualified(key, contract_id))
+            window = self._windows.get((key, contract_id))
+            cached = self._workspaces.get(key)
+            if window is not None and cached is not None:
+                since = key[0] - window
+                asked = [c.id for c in cached[2] if c.started_at >= since and c.id not in found]
+                found |= store.qualified_among(self.conn, contract_id, asked)
+            self._ids[(key, contract_id)] = found
         return found
 
     def by_id(self, start: int, end: int) -> dict[int, CallFacts]:
@@ -120,7 +153,7 @@ class Facts:
         """Read now whatever ``run_segment`` reads for ``segment`` but the buyers' revenue."""
         _, history = self.workspace(segment, contract_id)
         if contract_id is not None and needs_verdicts(segment.terms) and history:
-            self.qualified((segment.start, segment.end), contract_id)
+            self.qualified_ids((segment.start, segment.end), contract_id)
 
     def workspace(self, segment: Segment, contract_id: int | None
                   ) -> tuple[engine.Workspace, list[CallFacts]]:
@@ -138,6 +171,8 @@ class Facts:
                                       CallFacts) if back < key[0] else [])
         found = engine.Workspace(self.between(*key), history)
         self._workspaces[key] = (back, found, history)
+        for ids_key in [k for k in self._ids if k[0] == key]:  # asked of a shorter history
+            del self._ids[ids_key]
         return found, history
 
 
@@ -177,8 +212,8 @@ def run_segment_shaped(conn: Connection, contract_id: int | None, segment: Segme
     terms = segment.terms
     workspace, history = facts.workspace(segment, contract_id)
     key = (segment.start, segment.end)
-    qualified = (facts.qualified(key, contract_id) if contract_id is not None
-                 and needs_verdicts(terms) and history else {})
+    qualified = (facts.qualified_ids(key, contract_id) if contract_id is not None
+                 and needs_verdicts(terms) and history else set())
     # The engine reads history's verdicts only to count the qualified calls (its workspace
     # already holds every earlier call): the qualified ones are the priors that matter.
     priors = [Prior(c, qualified=True) for c in history if c.id in qualified] \

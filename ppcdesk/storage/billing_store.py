@@ -48,7 +48,8 @@ __all__ = [
     "calls_written_since", "contract_id", "data_span", "delete_outcomes",
     "delete_outcomes_of", "driver", "ensure_destination", "ensure_named",
     "ensure_tracking_number", "evaluation_state", "first_changed_call", "latest_adjustments",
-    "load_facts", "load_history", "names", "outcomes_of_call", "qualified_calls",
+    "load_facts", "load_history", "names", "outcomes_of_call", "qualified_among",
+    "qualified_calls",
     "revenue_by_call", "save_evaluation_state", "save_version", "stored_outcomes",
     "stored_outcomes_of",
     "upsert_outcomes", "versions",
@@ -239,6 +240,19 @@ def qualified_calls(conn: Connection, contract_id: int, start: int, end: int,
             conn, f"{joined}WHERE c.started_at >= ? AND c.started_at < ? {qualified}"),
             (contract_id, start, end))
     return {row[0]: row for row in rows}
+
+
+def qualified_among(conn: Connection, contract_id: int, call_ids: Iterable[int]) -> set[int]:
+    """Which of ``call_ids`` the engine qualified for the contract (from its (contract, call,
+    flags) index alone)."""
+    found: set[int] = set()
+    raw = driver(conn)
+    for part in _chunks(sorted(set(call_ids))):
+        found.update(i for (i,) in raw.execute(_sql(
+            conn, "SELECT call_id FROM call_outcomes INDEXED BY ix_call_outcomes_contract_call "
+            f"WHERE contract_id = ? AND call_id IN ({', '.join('?' * len(part))}) "
+            f"AND (flags & ~{MANUAL}) = 0"), (contract_id, *part)))
+    return found
 
 
 def stored_outcomes(conn: Connection, contract_id: int, start: int,

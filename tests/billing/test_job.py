@@ -63,6 +63,55 @@ def test_a_full_evaluation_stores_each_contracts_verdict_with_reasons(new_db: Ne
     ]
 
 
+QUALIFIED_REPEATS = """\
+[[contract]]
+name = "Apex qualified"
+buyer = "Apex"
+campaign = "Auto"
+timezone = "America/Chicago"
+buffer = "60s"
+
+[contract.price]
+amount = "$30.00"
+
+[contract.duplicates]
+window = "30d"
+basis = "qualified"
+
+[contract.caps]
+daily = 5
+"""
+
+
+def test_a_new_days_caller_repeats_only_a_call_that_qualified_weeks_before(
+        new_db: NewDb) -> None:
+    """Duplicates of qualified calls reach back the whole window, though the daily cap reads
+    today's verdicts only: the verdicts of the new day's callers' earlier calls are read."""
+    stepped, whole = new_db(QUALIFIED_REPEATS), new_db(QUALIFIED_REPEATS)
+    first = """
+CQ1 | 2026-03-02 10:00 | +12145550101 | 120 | Apex
+CQ2 | 2026-03-02 10:10 | +12145550102 |  30 | Apex
+"""
+    later = """
+CQ3 | 2026-03-20 11:00 | +12145550101 | 120 | Apex
+CQ4 | 2026-03-20 11:10 | +12145550102 | 120 | Apex
+"""
+    for db in (stepped, whole):
+        add_calls(db, first)
+    evaluate(stepped)
+    for db in (stepped, whole):
+        add_calls(db, later, updated_at=2_000)
+    evaluate(stepped, incremental=True)
+    evaluate(whole)
+    assert outcomes(stepped, "Apex qualified") == [
+        ("CQ1", True, "30.00", []),
+        ("CQ2", False, "0.00", ["short"]),
+        ("CQ3", False, "0.00", ["duplicate"]),  # CQ1 qualified 18 days before
+        ("CQ4", True, "30.00", []),  # CQ2 did not qualify: nothing to repeat
+    ]
+    assert dump(stepped) == dump(whole)
+
+
 def test_evaluations_write_no_row_that_points_at_nothing(new_db: NewDb) -> None:
     """Evaluations write without SQLite's key checks: every key must hold anyway."""
     db = new_db()
