@@ -52,7 +52,7 @@ _CANDIDATE, _ADMIT = 1, 2  # kinds of the rows the sequential loop visits
 class Shape(NamedTuple):
     """Where a list of outcomes came from: each one's row in the columns, and its flags.
 
-    What ``outcome_rows`` words a million refusals from without a pass of Python per call.
+    What ``refusal_words`` words a million refusals from without a pass of Python per call.
     """
 
     columns: Columns

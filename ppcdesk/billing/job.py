@@ -263,8 +263,9 @@ def _add_billed(billed: dict[int, int], outcomes: list[Outcome], rows: FlatRows,
     amounts = list(map(itemgetter(2), outcomes))
     new = dict(zip(compress(map(itemgetter(0), outcomes), amounts), filter(None, amounts),
                    strict=True))
-    for n in [n for n, i in enumerate(rows.values[::rows.width]) if i in adjusted]:
-        row = rows[n]
+    touched = [n for n, i in enumerate(rows.values[::rows.width]) if i in adjusted] \
+        if adjusted else []
+    for row in map(rows.__getitem__, touched):
         if row[5]:
             new[row[0]] = row[5]
         else:

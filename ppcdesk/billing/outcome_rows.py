@@ -143,4 +143,3 @@ def _manual_text(terms: Terms, qualified: bool, amount: int) -> str:
     what = "billable" if terms.counterparty is Counterparty.BUYER else "payable"
     state = what if qualified else f"not {what}"
     return f"set by hand: {state}, ${Decimal(amount) / 1_000_000:,.2f} (see the adjustments)"
-

@@ -104,10 +104,11 @@ class Refusals:
             if not value:
                 continue
             places = order[lo:hi]
-            if hi - lo < SMALL_GROUP:
+            reasons = outcomes[int(places[0])][3]
+            if hi - lo < SMALL_GROUP or (Reason.DUPLICATE in reasons and self._duplicate is None):
                 at = places.tolist()
-                texts[places] = _objects(self._group_texts(
-                    outcomes[at[0]][3], value, at, outcomes, ids, calls))
+                texts[places] = _objects(self._group_texts(reasons, value, at, outcomes, ids,
+                                                           calls))
             else:
                 texts[places] = self._shaped_group(value, places, outcomes, ids, calls, shape)
         return bits.tolist(), texts.tolist()
@@ -117,9 +118,7 @@ class Refusals:
         """The reasons JSON of the outcomes at ``places``, which all have the flags ``bits``."""
         first = int(places[0])
         reasons = outcomes[first][3]
-        duplicate = Reason.DUPLICATE in reasons
-        if duplicate and self._duplicate is None:  # worded per call (see Wording.sentence)
-            return [self.refusal(calls[ids[n]], outcomes[n]) for n in places.tolist()]
+        duplicate = Reason.DUPLICATE in reasons  # with its template (see _shaped_texts)
         at = shape.at[places]
         sample = calls[ids[first]]
         parts: list[str | tuple[Ints, list[str]]] = []  # per reason: one item, or per code
@@ -169,6 +168,7 @@ class Refusals:
         if reason is Reason.DUPLICATE:
             return self._fragment(reason, call, outcome._replace(duplicate_of=_ANY_ID))
         flag = _FLAG_OF[reason]
+        # A cap's words depend on the other reasons too (and nothing else varies).
         key = (bits, flag) if flag & _CAPS else (flag, value)
         item = self._items.get(key)
         if item is None:
@@ -258,19 +258,8 @@ class Refusals:
         Made of each reason's item, kept by the reason and its value in ``values`` (what
         :meth:`_case_column` read): cases that differ in one reason share the others' items.
         """
-        if duplicate:
-            outcome = outcome._replace(duplicate_of=_ANY_ID)
-        items = []
-        for reason, value in zip(reasons, values, strict=True):
-            flag = _FLAG_OF[reason]
-            # A cap's words depend on the other reasons too (and nothing else varies).
-            key = (bits, flag) if flag & _CAPS else (flag, value)
-            item = self._items.get(key)
-            if item is None:
-                item = self._fragment(reason, call, outcome)
-                if reason is not Reason.DUPLICATE:
-                    self._items[key] = item
-            items.append(item)
+        items = [self._item_of(reason, bits, value, call, outcome)
+                 for reason, value in zip(reasons, values, strict=True)]
         text = "[" + ", ".join(items) + "]"
         if not duplicate:
             return text
